@@ -59,7 +59,7 @@ describe('SpanBatch', () => {
     const b = new SpanBatchBuilder();
     const r = b.addResource(resource);
     const s = b.addScope(EMPTY_SCOPE);
-    let i = b.addSpan(r, s);
+    const i = b.addSpan(r, s);
     b.traceId.fill(7, i * 16, i * 16 + 16);
     b.name[i] = 'bad';
     b.discardLast();
