@@ -1,1 +1,15 @@
-export {};
+export type { Collector, CollectorOptions } from './collector.js';
+export { createCollector } from './collector.js';
+export type { Component, ComponentFactory, ComponentKind } from './component.js';
+export { ConfigError } from './component.js';
+export type { Consumers, LogsConsumer, TracesConsumer } from './consumer.js';
+export type { StoreExporter, StoreExporterConfig, StoreExporterDeps } from './exporters/store/store-exporter.js';
+export { storeExporterFactory } from './exporters/store/store-exporter.js';
+export type { OtlpGrpcReceiverConfig } from './receivers/otlp-grpc/otlp-grpc-receiver.js';
+export { otlpGrpcReceiverFactory } from './receivers/otlp-grpc/otlp-grpc-receiver.js';
+export type { OtlpHttpReceiverConfig } from './receivers/otlp-http/otlp-http-receiver.js';
+export { DEFAULT_MAX_BODY_BYTES, otlpFormatOf, otlpHttpReceiverFactory } from './receivers/otlp-http/otlp-http-receiver.js';
+export { ListenError } from './listen-error.js';
+export type { ListenAddress, Receiver, ReceiverDeps } from './receivers/receiver.js';
+export type { ReceiverCounters, RequestCounters, SignalCounters } from './telemetry.js';
+export { createReceiverCounters } from './telemetry.js';

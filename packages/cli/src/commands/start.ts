@@ -1,0 +1,194 @@
+import { parseArgs } from 'node:util';
+import type { Collector } from '@tracelight/collector';
+import { ConfigError, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError } from '@tracelight/collector';
+import type { DebugApi } from '../internal/debug-api.js';
+import { createDebugApi } from '../internal/debug-api.js';
+import type { Io } from '../internal/io.js';
+import { createStoreOf, DEFAULT_STORE, storeKinds } from '../internal/stores.js';
+
+export interface StartOptions {
+  readonly host: string;
+  readonly otlpHttpPort: number;
+  readonly otlpGrpcPort: number;
+  readonly httpPort: number;
+  readonly maxBodyBytes: number;
+  readonly store: string;
+}
+
+export const START_HELP = `Usage: tracelight start [options]
+
+Runs the OTLP receivers and the store in this process until SIGINT/SIGTERM.
+
+Options:
+  --host <address>          address every port listens on (default 127.0.0.1)
+  --otlp-grpc-port <port>   OTLP/gRPC receiver (default 4317)
+  --otlp-http-port <port>   OTLP/HTTP receiver, POST /v1/traces and /v1/logs (default 4318)
+  --http-port <port>        HTTP API (default 16686); for now a read-only debug API
+  --max-body-bytes <size>   largest request after decompression, e.g. 20MiB (default 20MiB);
+                            bigger ones get 413 / RESOURCE_EXHAUSTED
+  --store <kind>            where data is kept: ${storeKinds().join(', ')} (default ${DEFAULT_STORE})
+  --memory                  same as --store memory
+  -h, --help                show this help
+
+Port 0 picks a free port; the ports actually used are printed at start.`;
+
+const FLAG_OF_COMPONENT: Readonly<Record<string, string>> = {
+  'otlp-http': '--otlp-http-port',
+  'otlp-grpc': '--otlp-grpc-port',
+  'http-api': '--http-port',
+};
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+function parsePort(flag: string, text: string): number | string {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  return n >= 0 && n <= 65535 ? n : `${flag} must be a port number from 0 to 65535 (got ${JSON.stringify(text)})`;
+}
+
+function parseSize(flag: string, text: string): number | string {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : `${flag} must be a positive size in bytes, optionally with KiB/MiB/GiB (got ${JSON.stringify(text)})`;
+}
+
+export type ParseResult =
+  | { readonly kind: 'run'; readonly options: StartOptions }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'error'; readonly message: string };
+
+/** Parses `tracelight start` flags; every mistake is a one-line message (the caller exits 2). */
+export function parseStartArgs(argv: readonly string[]): ParseResult {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        'otlp-grpc-port': { type: 'string' },
+        'otlp-http-port': { type: 'string' },
+        'http-port': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+        store: { type: 'string' },
+        memory: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    // parseArgs words its errors well ("Unknown option '--x'"); keep the first line only.
+    return { kind: 'error', message: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+  }
+  if (values.help) return { kind: 'help' };
+  const problems: string[] = [];
+  const port = (flag: string, text: string | undefined, fallback: number) => {
+    if (text === undefined) return fallback;
+    const p = parsePort(flag, text);
+    if (typeof p === 'string') problems.push(p);
+    return typeof p === 'number' ? p : fallback;
+  };
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') problems.push('--host must not be empty');
+  const otlpGrpcPort = port('--otlp-grpc-port', values['otlp-grpc-port'], 4317);
+  const otlpHttpPort = port('--otlp-http-port', values['otlp-http-port'], 4318);
+  const httpPort = port('--http-port', values['http-port'], 16686);
+  let maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+  if (values['max-body-bytes'] !== undefined) {
+    const size = parseSize('--max-body-bytes', values['max-body-bytes']);
+    if (typeof size === 'string') problems.push(size);
+    else maxBodyBytes = size;
+  }
+  if (values.memory && values.store !== undefined && values.store !== 'memory') problems.push('--memory and --store are contradictory');
+  const store = values.memory ? 'memory' : (values.store ?? DEFAULT_STORE);
+  if (!storeKinds().includes(store)) problems.push(`--store must be one of ${storeKinds().join(', ')} (got ${JSON.stringify(store)})`);
+  if (problems.length > 0) return { kind: 'error', message: problems.join('; ') };
+  return { kind: 'run', options: { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store } };
+}
+
+function describeStartError(err: unknown): string {
+  if (err instanceof ListenError && err.code === 'ADDRESS_IN_USE') {
+    const flag = FLAG_OF_COMPONENT[err.component];
+    return `port ${err.port} (${err.component}) on ${err.host} is already in use${flag ? `; choose another with ${flag}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Runs until SIGINT or SIGTERM, then stops taking requests, lets in-flight ones finish, shuts the
+ * store down and resolves 0. Resolves 1 when something cannot start (e.g. a port in use). A second
+ * signal during shutdown exits at once with 1.
+ */
+export async function runStart(options: StartOptions, io: Io): Promise<number> {
+  const created = createStoreOf(options.store)!;
+  const { store } = created;
+  let collector: Collector;
+  try {
+    collector = createCollector({
+      store,
+      receivers: {
+        'otlp-http': { host: options.host, port: options.otlpHttpPort, maxBodyBytes: options.maxBodyBytes },
+        'otlp-grpc': { host: options.host, port: options.otlpGrpcPort, maxMessageBytes: options.maxBodyBytes },
+      },
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`tracelight start: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const debugApi: DebugApi = createDebugApi({ store, host: options.host, port: options.httpPort });
+  const stopAll = async () => {
+    await collector.shutdown();
+    await debugApi.shutdown();
+    await store.shutdown();
+  };
+
+  // Signals are watched from the start, so a SIGTERM during start-up still shuts down cleanly.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signalled = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  try {
+    try {
+      await store.start();
+      await collector.start();
+      await debugApi.start().catch((err: unknown) => {
+        throw new ListenError('http-api', options.host, options.httpPort, err);
+      });
+    } catch (err) {
+      await stopAll();
+      io.err(`tracelight: ${describeStartError(err)}`);
+      return 1;
+    }
+
+    const grpc = collector.receiver('otlp-grpc')?.address();
+    const http = collector.receiver('otlp-http')?.address();
+    const api = debugApi.address();
+    io.out(`tracelight is running (store: ${options.store}, ${created.describe})`);
+    if (grpc) io.out(`  OTLP/gRPC   ${urlHost(grpc.host)}:${grpc.port}`);
+    if (http) io.out(`  OTLP/HTTP   http://${urlHost(http.host)}:${http.port}/v1/traces  /v1/logs`);
+    if (api) io.out(`  debug API   http://${urlHost(api.host)}:${api.port}/api/traces/{traceId}  /api/logs?traceId=  (temporary, until the query API)`);
+    io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
+    io.out('ready; press Ctrl+C to stop');
+
+    const signal = await signalled;
+    onSignal = (again) => {
+      io.err(`tracelight: ${again} again, exiting without waiting`);
+      process.exit(1);
+    };
+    io.out(`tracelight: ${signal} received, finishing in-flight requests and shutting down`);
+    await stopAll();
+    io.out('tracelight: stopped');
+    return 0;
+  } finally {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  }
+}
