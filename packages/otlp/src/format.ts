@@ -1,0 +1,10 @@
+/** The two OTLP encodings: binary protobuf and the OTLP/JSON mapping of the same messages. */
+export type OtlpFormat = 'protobuf' | 'json';
+
+export interface DecodeResult<B> {
+  readonly batch: B;
+  /** Spans (log records) left out because they were invalid. */
+  readonly rejected: number;
+  /** For partial_success.error_message; '' when nothing was rejected. */
+  readonly errorMessage: string;
+}
