@@ -1,0 +1,2 @@
+export type { HonoTracingOptions } from './http/hono.js';
+export { tracelight } from './http/hono.js';
