@@ -42,7 +42,9 @@ export class ProtoReader {
   pos = 0;
 
   constructor(buf: Uint8Array) {
-    this.buf = buf;
+    // A plain Uint8Array view even when given a Buffer (grpc-js, node:http): Buffer#slice would
+    // alias the request instead of copying, and one element type keeps the reads monomorphic.
+    this.buf = buf.constructor === Uint8Array ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** A field tag (field number << 3 | wire type). */
@@ -193,10 +195,11 @@ export class ProtoReader {
     return from === to ? '' : utf8Decode(this.buf, from, to);
   }
 
-  /** A copy of a bytes field (the input buffer may be reused by the caller). */
+  /** A copy of a bytes field: the value must not keep the whole request alive, nor see it reused. */
   bytes(end: number): Uint8Array {
     const to = this.sub(end);
-    const out = this.buf.slice(this.pos, to);
+    const out = new Uint8Array(to - this.pos);
+    out.set(this.buf.subarray(this.pos, to));
     this.pos = to;
     return out;
   }
