@@ -8,9 +8,20 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { formatTraceparent } from '../propagation/traceparent.js';
 import { TRACERESPONSE_HEADER } from './server-hooks.js';
+
+/**
+ * After `next()`, `routeIndex` points at the last handler that ran: the route that answered, or,
+ * when nothing matched (404), the last wildcard middleware, which names no route.
+ */
+function answeredRoute(c: Context, own: number): string | undefined {
+  if (c.req.routeIndex === own) return undefined;
+  const path = c.req.routePath;
+  if (c.res.status === 404 && (path === '*' || path.endsWith('/*'))) return undefined;
+  return path;
+}
 
 export interface HonoTracingOptions {
   /** Send `traceresponse` when this middleware makes the span itself (default true). */
@@ -38,8 +49,8 @@ export function tracelight(options: HonoTracingOptions = {}): MiddlewareHandler 
       try {
         await next();
       } finally {
-        // After next(), routeIndex points at the handler that answered; unchanged means no route.
-        if (c.req.routeIndex !== own) rpc.route = c.req.routePath;
+        const route = answeredRoute(c, own);
+        if (route !== undefined) rpc.route = route;
       }
       return;
     }
@@ -68,8 +79,8 @@ export function tracelight(options: HonoTracingOptions = {}): MiddlewareHandler 
       throw err;
     }
     try {
-      if (c.req.routeIndex !== own) {
-        const route = c.req.routePath;
+      const route = answeredRoute(c, own);
+      if (route !== undefined) {
         span.setAttribute(ATTR_HTTP_ROUTE, route);
         span.updateName(`${method} ${route}`);
       }

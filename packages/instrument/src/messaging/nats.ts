@@ -146,17 +146,18 @@ export class NatsInstrumentation extends InstrumentationBase {
   }
 
   private patchPublish(original: AnyFn, operation: string, jetstream = false): AnyFn {
-    const instrumentation = this;
+    const createHeaders = (): NatsHeaders | undefined => this.createHeaders?.();
     return function patched(this: unknown, subject: unknown, data: unknown, options?: PublishOptions) {
-      if (typeof subject !== 'string' || isInbox(subject) || !instrumentation.createHeaders) {
+      if (typeof subject !== 'string' || isInbox(subject)) {
         return original.call(this, subject, data, options);
       }
-      let headers: NatsHeaders;
+      let headers: NatsHeaders | undefined;
       try {
-        headers = options?.headers ?? instrumentation.createHeaders();
+        headers = options?.headers ?? createHeaders();
       } catch {
-        return original.call(this, subject, data, options);
+        headers = undefined;
       }
+      if (!headers) return original.call(this, subject, data, options);
       const attributes: Record<string, string | number> = { ...bodySize(data) };
       if (jetstream && typeof options?.msgID === 'string') attributes[ATTR_MESSAGING_MESSAGE_ID] = options.msgID;
       return withProducerSpan(

@@ -19,8 +19,8 @@ const TWO_56 = 2n ** 56n;
 export function probabilityToThreshold(probability: number): string | undefined {
   if (!(probability > 0)) return undefined;
   if (probability >= 1) return '0'.repeat(DIGITS);
-  // Scale in two steps so the product stays exact in doubles (p * 2^56 exceeds 2^53).
-  const kept = BigInt(Math.round(probability * 2 ** 28)) * 2n ** 28n;
+  // p * 2^52 still fits a double's 53-bit mantissa; the last 4 bits carry no information.
+  const kept = BigInt(Math.round(probability * 2 ** 52)) << 4n;
   const t = TWO_56 - kept;
   return t.toString(16).padStart(DIGITS, '0');
 }

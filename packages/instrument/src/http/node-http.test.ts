@@ -1,0 +1,130 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as Http from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { close, listen, untracedFetch } from '../internal/test-servers.js';
+import type { TestTracing } from '../testing.js';
+import { startTestTracing } from '../testing.js';
+
+// Real node:http servers, real fetch (undici) and http.request clients, the SDK's real
+// in-memory exporter: asserts the exported spans and the headers on the wire.
+const require = createRequire(import.meta.url);
+let t: TestTracing;
+let http: typeof Http;
+let upstream: Http.Server;
+let front: Http.Server;
+let upstreamUrl = '';
+let frontUrl = '';
+const seenByUpstream: Http.IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  t = startTestTracing({ serviceName: 'http-test', traceIdHeader: true });
+  http = require('node:http') as typeof Http;
+  upstream = http.createServer((req, res) => {
+    seenByUpstream.push(req.headers);
+    res.statusCode = req.url === '/boom' ? 503 : 200;
+    res.end('ok');
+  });
+  upstreamUrl = await listen(upstream);
+  front = http.createServer((req, res) => {
+    void (async () => {
+      if (req.url === '/fetch') {
+        const r = await fetch(`${upstreamUrl}/from-fetch`);
+        res.end(await r.text());
+      } else if (req.url === '/request') {
+        http.get(`${upstreamUrl}/from-request`, (r) => {
+          r.resume();
+          r.on('end', () => res.end('done'));
+        });
+      } else if (req.url === '/fail') {
+        res.statusCode = 500;
+        res.end();
+      } else {
+        res.end('hello');
+      }
+    })();
+  });
+  frontUrl = await listen(front);
+});
+
+afterAll(async () => {
+  await close(front);
+  await close(upstream);
+  await t.shutdown();
+});
+
+beforeEach(() => {
+  t.reset();
+  seenByUpstream.length = 0;
+});
+
+describe('node:http server and clients', () => {
+  it('makes one server span per request with HTTP semantic conventions', async () => {
+    const res = await untracedFetch(`${frontUrl}/plain?q=1`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    await res.text();
+    const spans = await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER));
+    const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.name).toBe('GET');
+    expect(server.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(server.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'url.path': '/plain',
+      'url.scheme': 'http',
+    });
+    expect(server.resource.attributes['service.name']).toBe('http-test');
+  });
+
+  it('returns traceresponse (level 2) and x-trace-id naming the server span', async () => {
+    const res = await untracedFetch(`${frontUrl}/plain`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    await res.text();
+    const server = (await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER))).find((s) => s.kind === SpanKind.SERVER)!;
+    const sc = server.spanContext();
+    // The caller did not set the random flag, so the kit must not claim it.
+    expect(res.headers.get('traceresponse')).toBe(`00-${sc.traceId}-${sc.spanId}-01`);
+    expect(res.headers.get('x-trace-id')).toBe(sc.traceId);
+  });
+
+  it('keeps the caller random flag and sets it on new traces', async () => {
+    const res = await untracedFetch(`${frontUrl}/plain`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03' } });
+    await res.text();
+    expect(res.headers.get('traceresponse')).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-03$/);
+    const fresh = await untracedFetch(`${frontUrl}/plain`);
+    await fresh.text();
+    expect(fresh.headers.get('traceresponse')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
+  });
+
+  it('marks 5xx server spans as errors', async () => {
+    await (await untracedFetch(`${frontUrl}/fail`)).text();
+    const server = (await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER))).find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+    expect(server.attributes['http.response.status_code']).toBe(500);
+  });
+
+  it.each([
+    ['fetch (undici)', '/fetch', '/from-fetch'],
+    ['http.request', '/request', '/from-request'],
+  ])('traces outgoing %s as a client span and injects traceparent and tracestate', async (_name, path, upstreamPath) => {
+    const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await (await untracedFetch(`${frontUrl}${path}`, { headers: { traceparent: caller, tracestate: 'vendor=abc' } })).text();
+    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
+    const frontSpan = spans.find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === path)!;
+    const client = spans.find((s) => s.kind === SpanKind.CLIENT)!;
+    const upstreamSpan = spans.find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === upstreamPath)!;
+    expect(client.parentSpanContext?.spanId).toBe(frontSpan.spanContext().spanId);
+    expect(upstreamSpan.parentSpanContext?.spanId).toBe(client.spanContext().spanId);
+    expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set(['0af7651916cd43dd8448eb211c80319c']));
+    expect(client.attributes['http.request.method']).toBe('GET');
+    expect(client.attributes['http.response.status_code']).toBe(200);
+    const sent = seenByUpstream.at(-1)!;
+    expect(sent.traceparent).toBe(`00-0af7651916cd43dd8448eb211c80319c-${client.spanContext().spanId}-01`);
+    expect(sent.tracestate).toBe('vendor=abc');
+  });
+
+  it('records the sampling probability of a new trace as ot=th:0 in tracestate', async () => {
+    await (await untracedFetch(`${frontUrl}/fetch`)).text();
+    await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
+    expect(seenByUpstream.at(-1)!.tracestate).toBe('ot=th:0');
+  });
+});
