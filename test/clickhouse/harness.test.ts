@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningClickHouse } from './harness.js';
-import { httpQuery, startClickHouse } from './harness.js';
+import { httpQuery, PORTS, startClickHouse } from './harness.js';
 
 // The harness itself: both topologies come up on their own ports, answer, reach ZooKeeper, and
 // are gone (by pid) after stop().
@@ -20,10 +20,10 @@ function alive(pid: number): boolean {
 
 describe('startClickHouse', () => {
   it('starts one node on the given ports and stops it by pid', async () => {
-    const ch = await startClickHouse({ mode: 'single', basePort: 21300 });
+    const ch = await startClickHouse({ mode: 'single', basePort: PORTS.harnessSingle });
     started.push(ch);
     expect(ch.servers).toHaveLength(1);
-    expect(ch.url).toBe('http://127.0.0.1:21310');
+    expect(ch.url).toBe(`http://127.0.0.1:${PORTS.harnessSingle + 1}`);
     expect((await httpQuery(ch.url, 'SELECT version()')).trim()).toMatch(/^\d+\.\d+/);
     await ch.stop();
     expect(alive(ch.servers[0].pid)).toBe(false);
@@ -31,7 +31,7 @@ describe('startClickHouse', () => {
   });
 
   it('starts a 2-shard x 2-replica cluster with ZooKeeper; replication and ON CLUSTER DDL work', async () => {
-    const ch = await startClickHouse({ mode: 'cluster', basePort: 21340 });
+    const ch = await startClickHouse({ mode: 'cluster', basePort: PORTS.harnessCluster });
     started.push(ch);
     expect(ch.servers.map((s) => `${s.shard}/${s.replica}`)).toEqual(['1/1', '1/2', '2/1', '2/2']);
     const clusters = await httpQuery(ch.url, "SELECT shard_num, replica_num FROM system.clusters WHERE cluster = 'tracelight' FORMAT CSV");

@@ -15,7 +15,8 @@ export interface StartClickHouseOptions {
   readonly mode: 'single' | 'cluster';
   /**
    * First port of a block of 1 + 3 * servers ports: basePort is ZooKeeper's client port (cluster
-   * mode), server i uses basePort + 10 + 3i (HTTP), +1 (native TCP), +2 (interserver HTTP).
+   * mode), server i uses basePort + 1 + 3i (HTTP), + 2 + 3i (native TCP), + 3 + 3i (interserver).
+   * Tracelight's tests own 21300-21399 (see PORTS below).
    */
   readonly basePort: number;
   /** Cluster mode only. Default 2. */
@@ -54,6 +55,20 @@ export interface RunningClickHouse {
 }
 
 export const CLUSTER_NAME = 'tracelight';
+
+/**
+ * Base ports of the ClickHouse runs, one block each so that test files can run in parallel.
+ * A cluster block takes 13 ports (ZooKeeper + 4 servers x 3), a single node 4.
+ */
+export const PORTS = {
+  conformanceSingle: 21300,
+  conformanceCluster: 21310,
+  harnessSingle: 21330,
+  harnessCluster: 21340,
+  bench: 21360,
+  unit: 21370,
+  clusterFaults: 21380,
+} as const;
 const SERVER_BIN = '/usr/sbin/clickhouse-server';
 const ZK_JAR = '/usr/share/java/zookeeper.jar';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -97,7 +112,7 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
   const count = shards * replicas;
   const base = options.basePort;
   const zkPort = base;
-  const ports = Array.from({ length: count }, (_, i) => ({ http: base + 10 + 3 * i, tcp: base + 11 + 3 * i, inter: base + 12 + 3 * i }));
+  const ports = Array.from({ length: count }, (_, i) => ({ http: base + 1 + 3 * i, tcp: base + 2 + 3 * i, inter: base + 3 + 3 * i }));
   const wanted = [...(cluster ? [zkPort] : []), ...ports.flatMap((p) => [p.http, p.tcp, p.inter])];
   const busy = (await Promise.all(wanted.map(async (p) => ((await portFree(p)) ? undefined : p)))).filter((p) => p !== undefined);
   if (busy.length > 0) throw new Error(`startClickHouse: ports ${busy.join(', ')} are in use (basePort ${base}); is another run still going?`);
@@ -335,4 +350,10 @@ function terminate(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** Drops a database (on every node in cluster mode); for tests' clean-up. */
+export async function dropDatabase(ch: RunningClickHouse, database: string): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`not a plain database name: ${database}`);
+  await httpQuery(ch.url, `DROP DATABASE IF EXISTS \`${database}\`${ch.cluster ? ` ON CLUSTER ${ch.cluster}` : ''}`);
 }
