@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
 import type { Collector } from '@tracelight/collector';
 import { ConfigError, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError } from '@tracelight/collector';
 import type { DebugApi } from '../internal/debug-api.js';
@@ -124,6 +125,9 @@ function urlHost(host: string): string {
  * signal during shutdown exits at once with 1.
  */
 export async function runStart(options: StartOptions, io: Io): Promise<number> {
+  // grpc-js writes its own error lines to stderr (e.g. "No address added" for a port in use);
+  // every such failure reaches us as an error and is reported once, in our words.
+  setLogVerbosity(logVerbosity.NONE);
   const created = createStoreOf(options.store)!;
   const { store } = created;
   let collector: Collector;

@@ -9,7 +9,8 @@ import type { StoreReader } from '@tracelight/store';
  * A tiny read-only window on the store, so people and tests can see what was ingested:
  *
  * - `GET /api/traces/{traceId}` → the trace as an OTLP-JSON ExportTraceServiceRequest (404 if unknown)
- * - `GET /api/logs?traceId=&spanId=&limit=` → matching log records as an OTLP-JSON ExportLogsServiceRequest
+ * - `GET /api/logs?traceId=&spanId=&service=&limit=` → matching log records, newest first, as an
+ *   OTLP-JSON ExportLogsServiceRequest
  *
  * TEMPORARY: this is the seam the query API (Jaeger-compatible `/api`, `/api/v3`) replaces on the
  * same port; nothing else should grow here.
@@ -46,12 +47,13 @@ export function createDebugApi(options: { store: StoreReader; host: string; port
     if (url.pathname === '/api/logs') {
       const traceId = url.searchParams.get('traceId')?.toLowerCase() || undefined;
       const spanId = url.searchParams.get('spanId')?.toLowerCase() || undefined;
+      const serviceName = url.searchParams.get('service') || undefined;
       const limitText = url.searchParams.get('limit');
       const limit = limitText === null ? undefined : Number(limitText);
       if (traceId !== undefined && !isValidTraceIdHex(traceId)) return error(res, 400, `not a trace id: ${traceId}`);
       if (spanId !== undefined && !isValidSpanIdHex(spanId)) return error(res, 400, `not a span id: ${spanId}`);
       if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) return error(res, 400, `not a limit: ${limitText}`);
-      const records = await store.findLogs({ traceId, spanId, limit });
+      const records = await store.findLogs({ traceId, spanId, serviceName, limit });
       return json(res, 200, encodeLogsRequest(logBatchFromRecords(records), 'json'));
     }
     return error(res, 404, `no such endpoint: ${url.pathname} (the debug API has /api/traces/{traceId} and /api/logs)`);

@@ -1,4 +1,4 @@
-import type { handleUnaryCall, ServerInterceptor, ServiceDefinition } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServerInterceptor } from '@grpc/grpc-js';
 import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status as GrpcStatus } from '@grpc/grpc-js';
 import { encodeExportResponse, logsServiceDefinition, traceServiceDefinition } from '@tracelight/otlp';
 import type { ComponentFactory } from '../../component.js';
@@ -57,19 +57,18 @@ function createOtlpGrpcReceiver(config: OtlpGrpcReceiverConfig, deps: ReceiverDe
   let boundPort: number | undefined;
   let shutdownPromise: Promise<void> | undefined;
 
-  // Sees every call, including those grpc-js answers itself (a message over the size limit never
-  // reaches the handler).
-  const counting: ServerInterceptor = (_method, call) =>
-    new ServerInterceptingCall(call, {
-      start: (next) => {
-        counters.requests.total++;
-        next();
-      },
-      sendStatus: (status, next) => {
-        if (status.code === GrpcStatus.RESOURCE_EXHAUSTED) counters.requests.tooLarge++;
-        next(status);
-      },
-    });
+  // Sees every call. grpc-js refuses an oversized message itself, from the innermost call object,
+  // below any interceptor's responder; wrapping that object's own sendStatus is the one place
+  // where such a refusal can be counted.
+  const counting: ServerInterceptor = (_method, call) => {
+    counters.requests.total++;
+    const sendStatus = call.sendStatus.bind(call);
+    call.sendStatus = (status) => {
+      if (status.code === GrpcStatus.RESOURCE_EXHAUSTED) counters.requests.tooLarge++;
+      sendStatus(status);
+    };
+    return new ServerInterceptingCall(call);
+  };
 
   const exportHandler =
     (signal: Signal): handleUnaryCall<Buffer, Buffer> =>
@@ -104,8 +103,8 @@ function createOtlpGrpcReceiver(config: OtlpGrpcReceiverConfig, deps: ReceiverDe
         'grpc.max_receive_message_length': config.maxMessageBytes,
         interceptors: [counting],
       });
-      if (consumers.traces) s.addService(traceServiceDefinition as ServiceDefinition, { Export: exportHandler('traces') });
-      if (consumers.logs) s.addService(logsServiceDefinition as ServiceDefinition, { Export: exportHandler('logs') });
+      if (consumers.traces) s.addService(traceServiceDefinition, { Export: exportHandler('traces') });
+      if (consumers.logs) s.addService(logsServiceDefinition, { Export: exportHandler('logs') });
       server = s;
       try {
         boundPort = await new Promise<number>((resolve, reject) =>
