@@ -22,3 +22,31 @@ export async function close(server: Server | undefined): Promise<void> {
 export function untracedFetch(url: string, init?: RequestInit): Promise<Response> {
   return context.with(suppressTracing(context.active()), () => fetch(url, init));
 }
+
+interface SpanLike {
+  name: string;
+  kind: number;
+  spanContext(): { traceId: string; spanId: string };
+  parentSpanContext?: { spanId: string };
+}
+
+/**
+ * Asserts `chain` is one trace where each span is the parent of the next; returns a readable
+ * description of what was found when not (for the assertion message).
+ */
+export function describeChain(chain: readonly (SpanLike | undefined)[]): string {
+  const problems: string[] = [];
+  chain.forEach((span, i) => {
+    if (!span) problems.push(`#${i} missing`);
+  });
+  if (problems.length > 0) return problems.join('; ');
+  const spans = chain as SpanLike[];
+  const traceId = spans[0].spanContext().traceId;
+  for (let i = 0; i < spans.length; i++) {
+    if (spans[i].spanContext().traceId !== traceId) problems.push(`#${i} ${spans[i].name} in another trace`);
+    if (i > 0 && spans[i].parentSpanContext?.spanId !== spans[i - 1].spanContext().spanId) {
+      problems.push(`#${i} ${spans[i].name} is not a child of ${spans[i - 1].name}`);
+    }
+  }
+  return problems.length === 0 ? 'ok' : problems.join('; ');
+}

@@ -111,9 +111,9 @@ export function extractMessageContext<C>(carrier: C, getter?: TextMapGetter<C>):
 
 /**
  * Starts a CONSUMER span around `handle`. For one message the span is a child of the producer
- * (one trace from publisher to consumer) and also links to it; for a batch it stays in the
- * active context and links to each message's producer span (semantic conventions: batch
- * receiving). The span ends when `handle` returns or its promise settles.
+ * (one trace from publisher to consumer) and also links to it, or a new root when the message
+ * carries no context; for a batch it stays in the active context and links to each message's
+ * producer span (semantic conventions: batch receiving). The span ends when `handle` returns or its promise settles.
  */
 export function withConsumerSpan<C, T>(options: ConsumerSpanOptions<C>, handle: (span: Span) => T): T {
   const operation = options.operation ?? 'process';
@@ -123,8 +123,10 @@ export function withConsumerSpan<C, T>(options: ConsumerSpanOptions<C>, handle: 
     const sc = trace.getSpanContext(extractMessageContext(carrier, options.getter));
     if (sc) links.push({ context: sc });
   }
-  if (options.carriers.length === 1 && links.length === 1) {
-    parent = trace.setSpanContext(context.active(), links[0].context);
+  if (options.carriers.length === 1) {
+    // A delivery callback runs in whatever context the client library happened to leave active;
+    // a single message belongs to its producer's trace, or starts its own.
+    parent = links.length === 1 ? trace.setSpanContext(ROOT_CONTEXT, links[0].context) : ROOT_CONTEXT;
   }
   const attributes: Attributes = {
     [ATTR_MESSAGING_SYSTEM]: options.system,

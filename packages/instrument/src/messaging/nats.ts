@@ -1,4 +1,5 @@
 import type { Span, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import { context, createContextKey } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import {
   isWrapped,
@@ -47,6 +48,9 @@ export const natsHeadersSetter: TextMapSetter<NatsHeaders> = {
 };
 
 const SYSTEM = 'nats';
+// Set while a traced publish/request runs: JetStream publish calls request, request calls
+// publish; only the outermost call gets a span (its headers already carry the context).
+const kInPublish = createContextKey('tracelight.nats.publish');
 const VERSIONS = ['>=2.0.0 <3'];
 
 function isInbox(subject: unknown): boolean {
@@ -148,7 +152,7 @@ export class NatsInstrumentation extends InstrumentationBase {
   private patchPublish(original: AnyFn, operation: string, jetstream = false): AnyFn {
     const createHeaders = (): NatsHeaders | undefined => this.createHeaders?.();
     return function patched(this: unknown, subject: unknown, data: unknown, options?: PublishOptions) {
-      if (typeof subject !== 'string' || isInbox(subject)) {
+      if (typeof subject !== 'string' || isInbox(subject) || context.active().getValue(kInPublish)) {
         return original.call(this, subject, data, options);
       }
       let headers: NatsHeaders | undefined;
@@ -162,7 +166,7 @@ export class NatsInstrumentation extends InstrumentationBase {
       if (jetstream && typeof options?.msgID === 'string') attributes[ATTR_MESSAGING_MESSAGE_ID] = options.msgID;
       return withProducerSpan(
         { system: SYSTEM, destination: subject, operation, carrier: headers, setter: natsHeadersSetter, attributes },
-        () => original.call(this, subject, data, { ...options, headers }),
+        () => context.with(context.active().setValue(kInPublish, true), () => original.call(this, subject, data, { ...options, headers })),
       );
     } as unknown as AnyFn;
   }
