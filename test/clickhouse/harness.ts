@@ -66,7 +66,9 @@ export const PORTS = {
   harnessSingle: 21330,
   harnessCluster: 21340,
   bench: 21360,
-  unit: 21370,
+  sqlTest: 21365,
+  connectionTest: 21370,
+  storeTest: 21375,
   clusterFaults: 21380,
 } as const;
 const SERVER_BIN = '/usr/sbin/clickhouse-server';
