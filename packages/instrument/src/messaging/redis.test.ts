@@ -115,7 +115,7 @@ describe('Redis streams', () => {
     expect(batch.attributes['messaging.batch.message_count']).toBe(2);
     expect(batch.links.map((l) => l.context.spanId)).toEqual(producers.map((p) => p.spanContext().spanId));
     // the entry's own fields are intact
-    expect(entries[0][1].slice(0, 2)).toEqual(['order', '1']);
+    expect((entries[0] as [string, string[]])[1].slice(0, 2)).toEqual(['order', '1']);
   });
 
   it('node-redis xAdd/xRead works the same', async () => {
