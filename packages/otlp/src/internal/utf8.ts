@@ -15,8 +15,20 @@ const cachedString: string[] = new Array<string>(SLOTS).fill('');
 export function utf8Decode(buf: Uint8Array, from: number, to: number): string {
   const n = to - from;
   if (n > MAX_CACHED) return decoder.decode(buf.subarray(from, to));
+  // Hash the length and up to 8 bytes from both ends (the full compare below keeps it exact).
   let h = n;
-  for (let p = from; p < to; p++) h = Math.imul(h ^ buf[p], 0x0100_0193);
+  if (n <= 8) {
+    for (let p = from; p < to; p++) h = Math.imul(h ^ buf[p], 0x0100_0193);
+  } else {
+    h = Math.imul(h ^ buf[from], 0x0100_0193);
+    h = Math.imul(h ^ buf[from + 1], 0x0100_0193);
+    h = Math.imul(h ^ buf[from + 2], 0x0100_0193);
+    h = Math.imul(h ^ buf[from + (n >> 1)], 0x0100_0193);
+    h = Math.imul(h ^ buf[to - 4], 0x0100_0193);
+    h = Math.imul(h ^ buf[to - 3], 0x0100_0193);
+    h = Math.imul(h ^ buf[to - 2], 0x0100_0193);
+    h = Math.imul(h ^ buf[to - 1], 0x0100_0193);
+  }
   const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
   const at = slot * MAX_CACHED;
   if (cachedLength[slot] === n) {
