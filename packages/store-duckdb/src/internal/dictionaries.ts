@@ -1,0 +1,174 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { InstrumentationScope, Resource, SpanKind } from '@tracelight/core';
+import type { Typed } from './value-codec.js';
+import { attributesFromTyped, escapeField, unescapeField } from './value-codec.js';
+import type { WireResource } from './wire.js';
+
+export interface OpEntry {
+  readonly id: number;
+  readonly service: string;
+  readonly name: string;
+  readonly kind: SpanKind;
+}
+
+export interface ResourceEntry {
+  readonly id: number;
+  readonly service: string;
+  readonly resource: Resource;
+}
+
+export interface KeysetEntry {
+  readonly id: number;
+  readonly codes: string;
+  readonly keys: readonly string[];
+  /** key -> its 1-based positions (a key may repeat). */
+  readonly positions: ReadonlyMap<string, number[]>;
+}
+
+interface Pending {
+  ops: OpEntry[];
+  resources: { id: number; service: string; enc: string }[];
+  scopes: { id: number; enc: string }[];
+  keysets: KeysetEntry[];
+}
+
+/**
+ * The small tables that spans point into by id (operations, resources, scopes, attribute
+ * keysets), mirrored in the worker's memory. New entries made while building a group commit are
+ * written in that commit's transaction and forgotten again if it fails.
+ */
+export class Dictionaries {
+  readonly opsByKey = new Map<string, OpEntry>();
+  readonly ops: OpEntry[] = [];
+  readonly resourcesByEnc = new Map<string, ResourceEntry>();
+  readonly resources: ResourceEntry[] = [];
+  readonly scopesByEnc = new Map<string, number>();
+  readonly scopes: InstrumentationScope[] = [];
+  readonly keysetsByKey = new Map<string, KeysetEntry>();
+  readonly keysets: KeysetEntry[] = [];
+  private pending: Pending = { ops: [], resources: [], scopes: [], keysets: [] };
+
+  async load(con: DuckDBConnection): Promise<void> {
+    for (const [id, service, name, kind] of (await con.runAndReadAll('SELECT op_id, service, name, kind FROM ops ORDER BY op_id')).getRowsJS()) {
+      this.addOp({ id: Number(id), service: unescapeField(String(service)), name: unescapeField(String(name)), kind: Number(kind) as SpanKind });
+    }
+    for (const [id, service, enc] of (await con.runAndReadAll('SELECT resource_id, service, enc FROM resources ORDER BY resource_id')).getRowsJS()) {
+      this.addResource(Number(id), unescapeField(String(service)), String(enc));
+    }
+    for (const [id, enc] of (await con.runAndReadAll('SELECT scope_id, enc FROM scopes ORDER BY scope_id')).getRowsJS()) {
+      this.addScope(Number(id), String(enc));
+    }
+    for (const [id, codes, keys] of (await con.runAndReadAll('SELECT keyset_id, codes, keys FROM keysets ORDER BY keyset_id')).getRowsJS()) {
+      this.addKeyset(Number(id), String(codes), String(keys).split('\x1f').map(unescapeField).slice(0, String(codes).length));
+    }
+    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
+  }
+
+  op(service: string, name: string, kind: SpanKind): number {
+    const key = `${kind}\x1f${service}\x1f${name}`;
+    const found = this.opsByKey.get(key);
+    if (found) return found.id;
+    const entry = { id: this.ops.length, service, name, kind };
+    this.addOp(entry);
+    this.pending.ops.push(entry);
+    return entry.id;
+  }
+
+  resource(r: WireResource): number {
+    const found = this.resourcesByEnc.get(r.enc);
+    if (found) return found.id;
+    const id = this.resources.length;
+    this.addResource(id, r.serviceName, r.enc);
+    this.pending.resources.push({ id, service: r.serviceName, enc: r.enc });
+    return id;
+  }
+
+  scope(enc: string): number {
+    const found = this.scopesByEnc.get(enc);
+    if (found !== undefined) return found;
+    const id = this.scopes.length;
+    this.addScope(id, enc);
+    this.pending.scopes.push({ id, enc });
+    return id;
+  }
+
+  keyset(codes: string, keys: readonly string[]): number {
+    let key = codes;
+    for (const k of keys) key += '\x1f' + escapeField(k);
+    const found = this.keysetsByKey.get(key);
+    if (found) return found.id;
+    const entry = this.addKeyset(this.keysets.length, codes, keys);
+    this.pending.keysets.push(entry);
+    return entry.id;
+  }
+
+  /** Writes the entries made since the last call (inside the caller's transaction). */
+  async writePending(con: DuckDBConnection): Promise<void> {
+    const p = this.pending;
+    const lit = (s: string) => `'${escapeField(s).replaceAll("'", "''")}'`;
+    if (p.ops.length > 0) await con.run(`INSERT INTO ops VALUES ${p.ops.map((o) => `(${o.id}, ${lit(o.service)}, ${lit(o.name)}, ${o.kind})`).join(',')}`);
+    if (p.resources.length > 0) await con.run(`INSERT INTO resources VALUES ${p.resources.map((r) => `(${r.id}, ${lit(r.service)}, ${lit(r.enc)})`).join(',')}`);
+    if (p.scopes.length > 0) await con.run(`INSERT INTO scopes VALUES ${p.scopes.map((s) => `(${s.id}, ${lit(s.enc)})`).join(',')}`);
+    if (p.keysets.length > 0) {
+      // Keys are escaped one by one (so \x1f can join them); the joined string needs no more.
+      const raw = (s: string) => `'${s.replaceAll("'", "''")}'`;
+      await con.run(`INSERT INTO keysets VALUES ${p.keysets.map((k) => `(${k.id}, ${raw(k.codes)}, ${raw(k.keys.map(escapeField).join('\x1f'))})`).join(',')}`);
+    }
+  }
+
+  /** The pending entries are now in the database. */
+  commit(): void {
+    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
+  }
+
+  /** The transaction that would have written the pending entries failed: forget them. */
+  rollback(): void {
+    const p = this.pending;
+    for (const o of p.ops) this.opsByKey.delete(`${o.kind}\x1f${o.service}\x1f${o.name}`);
+    this.ops.length -= p.ops.length;
+    for (const r of p.resources) this.resourcesByEnc.delete(r.enc);
+    this.resources.length -= p.resources.length;
+    for (const s of p.scopes) this.scopesByEnc.delete(s.enc);
+    this.scopes.length -= p.scopes.length;
+    for (const k of p.keysets) {
+      let key = k.codes;
+      for (const x of k.keys) key += '\x1f' + escapeField(x);
+      this.keysetsByKey.delete(key);
+    }
+    this.keysets.length -= p.keysets.length;
+    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
+  }
+
+  private addOp(entry: OpEntry): void {
+    this.ops[entry.id] = entry;
+    this.opsByKey.set(`${entry.kind}\x1f${entry.service}\x1f${entry.name}`, entry);
+  }
+
+  private addResource(id: number, service: string, enc: string): void {
+    const [attributes, dropped, schemaUrl] = JSON.parse(enc) as [[string, Typed][], number, string];
+    const entry = { id, service, resource: { attributes: attributesFromTyped(attributes), droppedAttributesCount: dropped, schemaUrl } };
+    this.resources[id] = entry;
+    this.resourcesByEnc.set(enc, entry);
+  }
+
+  private addScope(id: number, enc: string): void {
+    const [name, version, attributes, dropped, schemaUrl] = JSON.parse(enc) as [string, string, [string, Typed][], number, string];
+    this.scopes[id] = { name, version, attributes: attributesFromTyped(attributes), droppedAttributesCount: dropped, schemaUrl };
+    this.scopesByEnc.set(enc, id);
+  }
+
+  private addKeyset(id: number, codes: string, keys: readonly string[]): KeysetEntry {
+    const positions = new Map<string, number[]>();
+    keys.forEach((k, i) => {
+      const list = positions.get(k);
+      if (list) list.push(i + 1);
+      else positions.set(k, [i + 1]);
+    });
+    let key = codes;
+    for (const k of keys) key += '\x1f' + escapeField(k);
+    const entry = { id, codes, keys, positions };
+    this.keysets[id] = entry;
+    this.keysetsByKey.set(key, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,440 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { LogRecord, Span, SpanEvent, SpanLink, StatusCode } from '@tracelight/core';
+import { anyValueToString } from '@tracelight/core';
+import type {
+  DependencyLink,
+  DependencyQuery,
+  LogQuery,
+  MetricsQuery,
+  MetricsSeries,
+  Operation,
+  OperationQuery,
+  Trace,
+  TraceQuery,
+  TraceRef,
+  TraceSummary,
+} from '@tracelight/store';
+import {
+  logQueryHasBadId,
+  normalizeDependencyQuery,
+  normalizeLogQuery,
+  normalizeMetricsQuery,
+  normalizeTraceIds,
+  normalizeTraceQuery,
+  summarizeTrace,
+} from '@tracelight/store';
+import type { Dictionaries } from './dictionaries.js';
+import type { Typed } from './value-codec.js';
+import { attributesFromRun, attributesFromTyped, escapeField, fromText, fromTyped, searchPattern, unescapeField } from './value-codec.js';
+import type { WriterStats } from './writer.js';
+
+const SPAN_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, resource_id, scope_id, status, flags,
+  dropped_attrs, dropped_events, dropped_links, keyset_id, attr_values, attr_complex, status_message, trace_state, events, links`;
+const SUMMARY_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, status`;
+
+/** A small pool of read connections: DuckDB runs queries of different connections in parallel. */
+export class ConnectionPool {
+  private readonly free: DuckDBConnection[];
+  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+
+  constructor(connections: DuckDBConnection[]) {
+    this.free = [...connections];
+  }
+  async use<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+    const con = this.free.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(con);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(con);
+      else this.free.push(con);
+    }
+  }
+}
+
+async function rows(con: DuckDBConnection, sql: string, params?: DuckDBValue[]): Promise<unknown[][]> {
+  return (await con.runAndReadAll(sql, params)).getRowsJS() as unknown[][];
+}
+
+const hex16 = (v: bigint) => v.toString(16).padStart(16, '0');
+
+function splitTraceId(hex: string): [bigint, bigint] {
+  return [BigInt('0x' + hex.slice(0, 16)), BigInt('0x' + hex.slice(16))];
+}
+
+/** The read side, run in the worker on its read connections. */
+export class Reader {
+  /** Ops that have spans stored; undefined until first needed or after a deletion. */
+  private liveOps: Set<number> | undefined;
+
+  private readonly pool: ConnectionPool;
+  private readonly dicts: Dictionaries;
+  private readonly writer: WriterStats;
+
+  // No parameter properties: the worker runs from source with Node's type stripping.
+  constructor(pool: ConnectionPool, dicts: Dictionaries, writer: WriterStats) {
+    this.pool = pool;
+    this.dicts = dicts;
+    this.writer = writer;
+  }
+
+  /** A new op id was written: it is live. */
+  noteOps(): void {
+    if (this.liveOps) for (let id = 0; id < this.dicts.ops.length; id++) this.liveOps.add(id);
+  }
+
+  /** Data was deleted: recompute which ops still have spans when next asked. */
+  forgetLiveOps(): void {
+    this.liveOps = undefined;
+  }
+
+  private async live(): Promise<Set<number>> {
+    if (!this.liveOps) {
+      const ids = await this.pool.use((con) => rows(con, 'SELECT DISTINCT op_id FROM spans'));
+      this.liveOps = new Set(ids.map((r) => Number(r[0])));
+    }
+    return this.liveOps;
+  }
+
+  async getServices(): Promise<string[]> {
+    const live = await this.live();
+    return [...new Set(this.dicts.ops.filter((o) => live.has(o.id)).map((o) => o.service))].sort();
+  }
+
+  async getOperations(query: OperationQuery): Promise<Operation[]> {
+    const live = await this.live();
+    return this.dicts.ops
+      .filter((o) => live.has(o.id) && o.service === query.serviceName && (query.spanKind === undefined || o.kind === query.spanKind))
+      .map((o) => ({ name: o.name, spanKind: o.kind }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.spanKind - b.spanKind));
+  }
+
+  /** Rows of the given traces: trace index first (ART lookup), then only the row groups of their group commits. */
+  private async traceRows(con: DuckDBConnection, traceIds: string[], select: string): Promise<unknown[][]> {
+    if (traceIds.length === 0) return [];
+    const grps = new Set<bigint>();
+    for (const id of traceIds) {
+      const [hi, lo] = splitTraceId(id);
+      for (const [grp] of await rows(con, 'SELECT grp FROM trace_index WHERE trace_id = $1::UHUGEINT', [((hi << 64n) | lo).toString()])) grps.add(grp as bigint);
+    }
+    if (grps.size === 0) return [];
+    const his = new Set<string>();
+    const los = new Set<string>();
+    for (const id of traceIds) {
+      const [hi, lo] = splitTraceId(id);
+      his.add(hi.toString());
+      los.add(lo.toString());
+    }
+    // Contiguous runs of group numbers, one scan each, so zone maps skip everything between.
+    const sorted = [...grps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const ranges: [bigint, bigint][] = [];
+    for (const g of sorted) {
+      const last = ranges[ranges.length - 1];
+      if (last && g - last[1] <= 64n) last[1] = g;
+      else ranges.push([g, g]);
+    }
+    const idFilter = `trace_hi IN (${[...his].join(',')}) AND trace_lo IN (${[...los].join(',')})`;
+    const sql = ranges.map(([a, b]) => `SELECT grp, ${select} FROM spans WHERE grp BETWEEN ${a} AND ${b} AND ${idFilter}`).join(' UNION ALL ');
+    const wanted = new Set(traceIds);
+    // The IN filters may pair one trace's high half with another's low half: keep exact matches.
+    return (await rows(con, `${sql} ORDER BY grp`)).filter((r) => wanted.has(hex16(r[1] as bigint) + hex16(r[2] as bigint)));
+  }
+
+  async getTraces(traceIds: readonly string[]): Promise<Trace[]> {
+    const ids = normalizeTraceIds(traceIds);
+    const found = await this.pool.use((con) => this.traceRows(con, ids, SPAN_SELECT));
+    const byTrace = new Map<string, Map<string, Span>>();
+    for (const r of found) {
+      const span = this.decodeSpan(r);
+      let spans = byTrace.get(span.traceId);
+      if (!spans) byTrace.set(span.traceId, (spans = new Map()));
+      // Retried spans: the first copy stays.
+      if (!spans.has(span.spanId)) spans.set(span.spanId, span);
+    }
+    return ids.flatMap((id) => {
+      const spans = byTrace.get(id);
+      return spans ? [{ traceId: id, spans: [...spans.values()] }] : [];
+    });
+  }
+
+  async getTraceSummaries(traceIds: readonly string[]): Promise<TraceSummary[]> {
+    const ids = normalizeTraceIds(traceIds);
+    const found = await this.pool.use((con) => this.traceRows(con, ids, SUMMARY_SELECT));
+    const byTrace = new Map<string, unknown[][]>();
+    for (const r of found) {
+      const id = hex16(r[1] as bigint) + hex16(r[2] as bigint);
+      let list = byTrace.get(id);
+      if (!list) byTrace.set(id, (list = []));
+      list.push(r);
+    }
+    const out: TraceSummary[] = [];
+    for (const id of ids) {
+      const list = byTrace.get(id);
+      if (!list) continue;
+      const summary = summarizeTrace(
+        id,
+        list.map((r) => {
+          const start = r[5] as bigint;
+          const op = this.dicts.ops[Number(r[7])];
+          return {
+            spanId: hex16(r[3] as bigint),
+            parentSpanId: (r[4] as bigint) === 0n ? '' : hex16(r[4] as bigint),
+            serviceName: op.service,
+            name: op.name,
+            startTimeUnixNano: start,
+            endTimeUnixNano: start + (r[6] as bigint),
+            statusCode: Number(r[8]),
+          };
+        }),
+      );
+      if (summary) out.push(summary);
+    }
+    return out;
+  }
+
+  async findTraceIds(query: TraceQuery): Promise<TraceRef[]> {
+    const q = normalizeTraceQuery(query);
+    const where: string[] = [];
+    const params: DuckDBValue[] = [];
+    const param = (v: DuckDBValue) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.serviceName !== undefined || q.operationName !== undefined || q.spanKind !== undefined) {
+      const live = await this.live();
+      const ops = this.dicts.ops.filter(
+        (o) =>
+          live.has(o.id) &&
+          (q.serviceName === undefined || o.service === q.serviceName) &&
+          (q.operationName === undefined || o.name === q.operationName) &&
+          (q.spanKind === undefined || o.kind === q.spanKind),
+      );
+      if (ops.length === 0) return [];
+      where.push(`op_id IN (${ops.map((o) => o.id).join(',')})`);
+    }
+    if (q.errorOnly) where.push('status = 2');
+    if (q.durationMinNano !== undefined) where.push(`duration_ns >= ${param(q.durationMinNano)}::BIGINT`);
+    if (q.durationMaxNano !== undefined) where.push(`duration_ns <= ${param(q.durationMaxNano)}::BIGINT`);
+    for (const f of q.attributes) {
+      const parts: string[] = [];
+      if (f.scope === 'span' || f.scope === 'any') {
+        const byPosition = new Map<number, number[]>();
+        for (const ks of this.dicts.keysets) {
+          for (const p of ks.positions.get(f.key) ?? []) {
+            const list = byPosition.get(p);
+            if (list) list.push(ks.id);
+            else byPosition.set(p, [ks.id]);
+          }
+        }
+        if (byPosition.size > 0) {
+          const v = param(escapeField(f.value));
+          parts.push(...[...byPosition].map(([p, ids]) => `(keyset_id IN (${ids.join(',')}) AND attr_values[${p}] = ${v})`));
+        }
+      }
+      if (f.scope === 'resource' || f.scope === 'any') {
+        const ids = this.dicts.resources
+          .filter((r) => r.resource.attributes.some((kv) => kv.key === f.key && anyValueToString(kv.value) === f.value))
+          .map((r) => r.id);
+        if (ids.length > 0) parts.push(`resource_id IN (${ids.join(',')})`);
+      }
+      if (f.scope === 'event' || f.scope === 'any') parts.push(`contains(events, ${param(searchPattern(f.key, f.value))})`);
+      if (parts.length === 0) return [];
+      where.push(`(${parts.join(' OR ')})`);
+    }
+    const lo = q.startTimeMinUnixNano ?? this.writer.minStart;
+    const hi = q.startTimeMaxUnixNano ?? this.writer.maxStart;
+    if (lo > hi) return [];
+    const run = (from: bigint) => {
+      const sql = `SELECT trace_hi, trace_lo, max(start_ns) AS s FROM spans
+        WHERE start_ns >= ${from} AND start_ns <= ${hi} ${where.map((w) => `AND ${w}`).join(' ')}
+        GROUP BY trace_hi, trace_lo ORDER BY s DESC, trace_hi, trace_lo LIMIT ${q.limit}`;
+      return this.pool.use((con) => rows(con, sql, params));
+    };
+    // Most recent first: look in a recent slice of time and widen it only while too few traces
+    // were found. Traces found in [from, hi] have their latest match there, so the first
+    // `limit` of them are the answer once there are enough.
+    const range = hi - lo;
+    let width = range / 64n;
+    if (width < 60_000_000_000n) width = 60_000_000_000n;
+    for (;;) {
+      const from = hi - width <= lo ? lo : hi - width;
+      const found = await run(from);
+      if (found.length >= q.limit || from === lo) {
+        return found.map((r) => ({ traceId: hex16(r[0] as bigint) + hex16(r[1] as bigint), startTimeUnixNano: r[2] as bigint }));
+      }
+      width *= 4n;
+    }
+  }
+
+  async getDependencies(query: DependencyQuery): Promise<DependencyLink[]> {
+    const q = normalizeDependencyQuery(query);
+    const sql = `WITH child AS (
+        SELECT DISTINCT trace_hi, trace_lo, span_id, parent_id, op_id, status FROM spans
+        WHERE start_ns >= $1::BIGINT AND start_ns <= $2::BIGINT AND parent_id <> 0),
+      parent AS (
+        SELECT DISTINCT s.trace_hi, s.trace_lo, s.span_id, s.op_id FROM spans s
+        SEMI JOIN (SELECT DISTINCT trace_hi, trace_lo FROM child) t ON s.trace_hi = t.trace_hi AND s.trace_lo = t.trace_lo)
+      SELECT p.op_id, c.op_id, count(*), count(*) FILTER (WHERE c.status = 2)
+      FROM child c JOIN parent p ON c.trace_hi = p.trace_hi AND c.trace_lo = p.trace_lo AND c.parent_id = p.span_id
+      GROUP BY 1, 2`;
+    const found = await this.pool.use((con) => rows(con, sql, [q.startTimeUnixNano, q.endTimeUnixNano]));
+    const links = new Map<string, { parent: string; child: string; callCount: number; errorCount: number }>();
+    for (const [pop, cop, calls, errors] of found) {
+      const parent = this.dicts.ops[Number(pop)].service;
+      const child = this.dicts.ops[Number(cop)].service;
+      if (parent === child) continue;
+      const key = `${parent}\x1f${child}`;
+      let link = links.get(key);
+      if (!link) links.set(key, (link = { parent, child, callCount: 0, errorCount: 0 }));
+      link.callCount += Number(calls);
+      link.errorCount += Number(errors);
+    }
+    return [...links.values()].sort((a, b) => cmp(a.parent, b.parent) || cmp(a.child, b.child));
+  }
+
+  async getMetrics(query: MetricsQuery): Promise<MetricsSeries[]> {
+    const q = normalizeMetricsQuery(query);
+    const where = [`start_ns >= $1::BIGINT`, `start_ns < $2::BIGINT`];
+    if (q.serviceNames.length > 0 || q.spanKinds.length > 0) {
+      const services = new Set(q.serviceNames);
+      const kinds = new Set<number>(q.spanKinds);
+      const ops = this.dicts.ops.filter((o) => (services.size === 0 || services.has(o.service)) && (kinds.size === 0 || kinds.has(o.kind)));
+      if (ops.length === 0) return [];
+      where.push(`op_id IN (${ops.map((o) => o.id).join(',')})`);
+    }
+    // Quantiles cannot be merged afterwards, so group by service (and name) in SQL, through ops.
+    const group = q.groupByOperation ? 'o.service, o.name' : 'o.service';
+    const sql = `SELECT ${group}, (start_ns - $1::BIGINT) // $3::BIGINT AS k, count(*), count(*) FILTER (WHERE status = 2),
+        quantile_cont(duration_ns::DOUBLE, [${q.quantiles.map((x) => Number(x)).join(',')}])
+      FROM spans JOIN ops o USING (op_id) WHERE ${where.join(' AND ')} GROUP BY ALL`;
+    const found = await this.pool.use((con) => rows(con, sql, [q.startTimeUnixNano, q.endTimeUnixNano, q.stepNano]));
+    const series = new Map<string, MetricsSeries>();
+    for (const r of found) {
+      const service = unescapeField(String(r[0]));
+      const name = q.groupByOperation ? unescapeField(String(r[1])) : undefined;
+      const [k, calls, errors, quantiles] = r.slice(q.groupByOperation ? 2 : 1);
+      const key = name === undefined ? service : `${service}\x1f${name}`;
+      let s = series.get(key);
+      if (!s) series.set(key, (s = name === undefined ? { serviceName: service, points: [] } : { serviceName: service, operationName: name, points: [] }));
+      s.points.push({
+        timeUnixNano: q.startTimeUnixNano + (k as bigint) * q.stepNano,
+        callCount: Number(calls),
+        errorCount: Number(errors),
+        latencyQuantilesNano: (quantiles as number[]).map(Number),
+      });
+    }
+    const out = [...series.values()];
+    for (const s of out) s.points.sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : 1));
+    return out.sort((a, b) => cmp(a.serviceName, b.serviceName) || cmp(a.operationName ?? '', b.operationName ?? ''));
+  }
+
+  async findLogs(query: LogQuery): Promise<LogRecord[]> {
+    const q = normalizeLogQuery(query);
+    if (logQueryHasBadId(q)) return [];
+    const where: string[] = [];
+    const params: DuckDBValue[] = [];
+    const param = (v: DuckDBValue) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (q.traceId !== undefined) where.push(`trace_id = ${param(q.traceId.toLowerCase())}`);
+    if (q.spanId !== undefined) where.push(`span_id = ${param(q.spanId.toLowerCase())}`);
+    if (q.serviceName !== undefined) where.push(`service = ${param(escapeField(q.serviceName))}`);
+    if (q.severityNumberMin !== undefined) where.push(`severity >= ${Math.max(0, Math.floor(q.severityNumberMin))}`);
+    if (q.startTimeMinUnixNano !== undefined) where.push(`time_ns >= ${param(q.startTimeMinUnixNano)}::BIGINT`);
+    if (q.startTimeMaxUnixNano !== undefined) where.push(`time_ns <= ${param(q.startTimeMaxUnixNano)}::BIGINT`);
+    if (q.text !== undefined) where.push(`contains(lower(body), ${param(escapeField(q.text).toLowerCase())})`);
+    const sql = `SELECT ts_ns, observed_ns, severity, severity_text, body, body_type, attrs, dropped_attrs, flags, trace_id, span_id,
+        event_name, resource_id, scope_id FROM logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY time_ns DESC, grp DESC, rowid DESC LIMIT ${q.limit}`;
+    const found = await this.pool.use((con) => rows(con, sql, params));
+    return found.map((r) => {
+      const bodyType = String(r[5]);
+      const code = bodyType.charAt(0);
+      return {
+        timeUnixNano: r[0] as bigint,
+        observedTimeUnixNano: r[1] as bigint,
+        severityNumber: Number(r[2]),
+        severityText: unescapeField(String(r[3] ?? '')),
+        body: code === 'a' || code === 'k' ? fromTyped(JSON.parse(bodyType.slice(1)) as Typed) : fromText(unescapeField(String(r[4])), code),
+        attributes: attributesFromTyped(JSON.parse(String(r[6])) as [string, Typed][]),
+        droppedAttributesCount: Number(r[7]),
+        flags: Number(r[8]),
+        traceId: String(r[9] ?? ''),
+        spanId: String(r[10] ?? ''),
+        eventName: unescapeField(String(r[11] ?? '')),
+        resource: this.dicts.resources[Number(r[12])].resource,
+        scope: this.dicts.scopes[Number(r[13])],
+      };
+    });
+  }
+
+  private decodeSpan(r: unknown[]): Span {
+    // r[0] is grp.
+    const start = r[5] as bigint;
+    const op = this.dicts.ops[Number(r[7])];
+    const keyset = this.dicts.keysets[Number(r[15])];
+    const values = r[16] as string[];
+    const complex = r[17] === null ? [] : (JSON.parse(r[17] as string) as string[]);
+    let c = 0;
+    const attributes = keyset.keys.map((key, i) => {
+      const code = keyset.codes.charAt(i);
+      const value = code === 'a' || code === 'k' ? fromTyped(JSON.parse(complex[c++]) as Typed) : fromText(unescapeField(values[i]), code);
+      return { key, value };
+    });
+    const parent = r[4] as bigint;
+    return {
+      traceId: hex16(r[1] as bigint) + hex16(r[2] as bigint),
+      spanId: hex16(r[3] as bigint),
+      parentSpanId: parent === 0n ? '' : hex16(parent),
+      traceState: r[19] === null ? '' : unescapeField(r[19] as string),
+      flags: Number(r[11]),
+      name: op.name,
+      kind: op.kind,
+      startTimeUnixNano: BigInt.asUintN(64, start),
+      endTimeUnixNano: BigInt.asUintN(64, start + (r[6] as bigint)),
+      attributes,
+      droppedAttributesCount: Number(r[12]),
+      events: r[20] === null ? [] : decodeEvents(r[20] as string, start),
+      droppedEventsCount: Number(r[13]),
+      links: r[21] === null ? [] : decodeLinks(r[21] as string),
+      droppedLinksCount: Number(r[14]),
+      status: { code: Number(r[10]) as StatusCode, message: r[18] === null ? '' : unescapeField(r[18] as string) },
+      resource: this.dicts.resources[Number(r[8])].resource,
+      scope: this.dicts.scopes[Number(r[9])],
+    };
+  }
+}
+
+function decodeEvents(text: string, start: bigint): SpanEvent[] {
+  const out: SpanEvent[] = [];
+  for (const part of text.split('\x1c')) {
+    if (part === '') continue;
+    const a = part.indexOf('\x1d');
+    const b = part.indexOf('\x1d', a + 1);
+    const runAt = part.indexOf('\x1f', b + 1);
+    const dropped = runAt < 0 ? part.slice(b + 1) : part.slice(b + 1, runAt);
+    out.push({
+      timeUnixNano: BigInt.asUintN(64, start + BigInt(part.slice(0, a))),
+      name: unescapeField(part.slice(a + 1, b)),
+      attributes: runAt < 0 ? [] : attributesFromRun(part.slice(runAt)),
+      droppedAttributesCount: Number(dropped),
+    });
+  }
+  return out;
+}
+
+function decodeLinks(json: string): SpanLink[] {
+  return (JSON.parse(json) as [string, string, string, number, number, [string, Typed][]][]).map(([traceId, spanId, traceState, flags, dropped, attributes]) => ({
+    traceId,
+    spanId,
+    traceState,
+    flags,
+    droppedAttributesCount: dropped,
+    attributes: attributesFromTyped(attributes),
+  }));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+/**
+ * The DuckDB schema (docs/adr/0002-duckdb-schema.md explains the choices and the numbers).
+ *
+ * - `spans`: one row per span, in arrival order. Ids as UBIGINTs (the trace id split in two);
+ *   times as BIGINT ns; service, name and kind folded into `op_id`; resource, scope and the
+ *   attribute keys + types ("keyset") as small ids into dictionary tables; attribute values as a
+ *   list of their text forms (dictionary-compressed by DuckDB, searched without parsing);
+ *   events as one searchable string; the rarely set fields as their own (nearly free) columns.
+ * - `grp` is the group-commit number: strictly increasing, so its zone maps let a trace lookup
+ *   read only the row groups its spans were written in.
+ * - `trace_index`: one row per (trace, group commit) with an ART index on the 128-bit trace id,
+ *   ~1/20 of the span rows.
+ */
+export const SCHEMA_VERSION = '1';
+
+export const DDL = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS ops (op_id UINTEGER, service VARCHAR, name VARCHAR, kind UTINYINT)`,
+  `CREATE TABLE IF NOT EXISTS resources (resource_id UINTEGER, service VARCHAR, enc VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS scopes (scope_id UINTEGER, enc VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS keysets (keyset_id UINTEGER, codes VARCHAR, keys VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS spans (
+    grp UBIGINT NOT NULL,
+    trace_hi UBIGINT NOT NULL,
+    trace_lo UBIGINT NOT NULL,
+    span_id UBIGINT NOT NULL,
+    parent_id UBIGINT NOT NULL,
+    start_ns BIGINT NOT NULL,
+    duration_ns BIGINT NOT NULL,
+    op_id UINTEGER NOT NULL,
+    resource_id UINTEGER NOT NULL,
+    scope_id UINTEGER NOT NULL,
+    status UTINYINT NOT NULL,
+    flags UINTEGER NOT NULL,
+    dropped_attrs UINTEGER NOT NULL,
+    dropped_events UINTEGER NOT NULL,
+    dropped_links UINTEGER NOT NULL,
+    keyset_id UINTEGER NOT NULL,
+    attr_values VARCHAR[] NOT NULL,
+    attr_complex VARCHAR,
+    status_message VARCHAR,
+    trace_state VARCHAR,
+    events VARCHAR,
+    links VARCHAR
+  )`,
+  `CREATE TABLE IF NOT EXISTS trace_index (trace_id UHUGEINT NOT NULL, grp UBIGINT NOT NULL, max_start BIGINT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS trace_index_trace_id ON trace_index (trace_id)`,
+  `CREATE TABLE IF NOT EXISTS logs (
+    grp UBIGINT NOT NULL,
+    time_ns BIGINT NOT NULL,
+    ts_ns BIGINT NOT NULL,
+    observed_ns BIGINT NOT NULL,
+    severity UTINYINT NOT NULL,
+    severity_text VARCHAR,
+    service VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    body_type VARCHAR NOT NULL,
+    attrs VARCHAR NOT NULL,
+    dropped_attrs UINTEGER NOT NULL,
+    flags UINTEGER NOT NULL,
+    trace_id VARCHAR,
+    span_id VARCHAR,
+    event_name VARCHAR,
+    resource_id UINTEGER NOT NULL,
+    scope_id UINTEGER NOT NULL
+  )`,
+];
+
+/** Column order of `spans` (the stage table has the same). */
+export const SPAN_COLUMNS = [
+  'grp', 'trace_hi', 'trace_lo', 'span_id', 'parent_id', 'start_ns', 'duration_ns', 'op_id', 'resource_id', 'scope_id',
+  'status', 'flags', 'dropped_attrs', 'dropped_events', 'dropped_links', 'keyset_id', 'attr_values', 'attr_complex',
+  'status_message', 'trace_state', 'events', 'links',
+] as const;
+
+/** Temp tables on the writer's connection: filled by the appender, copied in one transaction. */
+export const STAGE_DDL = [
+  `CREATE TEMP TABLE stage_spans AS SELECT * FROM spans LIMIT 0`,
+  `CREATE TEMP TABLE stage_index AS SELECT * FROM trace_index LIMIT 0`,
+  `CREATE TEMP TABLE stage_logs AS SELECT * FROM logs LIMIT 0`,
+];
