@@ -46,12 +46,19 @@ export interface RunningClickHouse {
   readonly servers: readonly ClickHouseServerInfo[];
   /** Name of the `<remote_servers>` cluster (cluster mode), for `ON CLUSTER` and `Distributed`. */
   readonly cluster: string | undefined;
+  /** The running ZooKeeper (its pid changes after restartZooKeeper). */
   readonly zookeeper: { readonly port: number; readonly pid: number } | undefined;
   readonly dir: string;
   /** Milliseconds from the call to every server answering (and reaching ZooKeeper). */
   readonly startupMs: number;
   /** SIGTERMs every process by pid and waits for it to exit (SIGKILL after 10 s). Idempotent. */
   stop(): Promise<void>;
+  /** Stops one server (index into `servers`) by pid, for fault tests. */
+  stopServer(index: number): Promise<void>;
+  /** Stops ZooKeeper by pid, for fault tests (cluster mode). */
+  stopZooKeeper(): Promise<void>;
+  /** Starts ZooKeeper again on the same port and data (cluster mode); waits until it serves. */
+  restartZooKeeper(): Promise<void>;
 }
 
 export const CLUSTER_NAME = 'tracelight';
@@ -120,26 +127,25 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
   if (busy.length > 0) throw new Error(`startClickHouse: ports ${busy.join(', ')} are in use (basePort ${base}); is another run still going?`);
 
   const dir = mkdtempSync(join(tmpdir(), `tracelight-ch-${options.mode}-`));
-  const children: ChildProcess[] = [];
+  const zkDir = join(dir, 'zookeeper');
+  let zkChild: ChildProcess | undefined;
+  const serverChildren: ChildProcess[] = [];
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     // Servers first (they hold ZooKeeper sessions), then ZooKeeper.
-    const [zk, ...servers] = cluster ? children : [undefined, ...children];
-    await Promise.all(servers.map((c) => c && terminate(c)));
-    if (zk) await terminate(zk);
+    await Promise.all(serverChildren.map((c) => terminate(c)));
+    if (zkChild) await terminate(zkChild);
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  const runZooKeeper = async () => {
+    zkChild = startZooKeeper(zkDir, zkPort);
+    await waitFor(`ZooKeeper on port ${zkPort}`, 30_000, zkChild, [join(zkDir, 'zk.log')], async () => (await fourLetterWord(zkPort, 'srvr')).includes('Mode:'));
   };
 
   try {
-    let zookeeper: RunningClickHouse['zookeeper'];
-    if (cluster) {
-      const zk = startZooKeeper(join(dir, 'zookeeper'), zkPort);
-      children.push(zk);
-      await waitFor(`ZooKeeper on port ${zkPort}`, 30_000, zk, [join(dir, 'zookeeper/zk.log')], async () => (await fourLetterWord(zkPort, 'srvr')).includes('Mode:'));
-      zookeeper = { port: zkPort, pid: zk.pid! };
-    }
+    if (cluster) await runZooKeeper();
     const servers: ClickHouseServerInfo[] = [];
     for (let i = 0; i < count; i++) {
       const shard = Math.floor(i / replicas) + 1;
@@ -149,12 +155,12 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
       writeFileSync(join(serverDir, 'config.xml'), serverConfig({ dir: serverDir, ports: ports[i], shard, replica, zkPort: cluster ? zkPort : undefined, all: cluster ? ports : undefined, replicas }));
       writeFileSync(join(serverDir, 'users.xml'), USERS_XML);
       const child = launch(SERVER_BIN, [`--config-file=${join(serverDir, 'config.xml')}`], serverDir, join(serverDir, 'stdout.log'));
-      children.push(child);
+      serverChildren.push(child);
       servers.push({ shard, replica, httpPort: ports[i].http, tcpPort: ports[i].tcp, url: `http://127.0.0.1:${ports[i].http}`, pid: child.pid!, dir: serverDir });
     }
     await Promise.all(
       servers.map((s, i) =>
-        waitFor(`clickhouse-server s${s.shard}r${s.replica} on port ${s.httpPort}`, 30_000, children[cluster ? i + 1 : i], [join(s.dir, 'stdout.log'), join(s.dir, 'server.err.log')], async () => {
+        waitFor(`clickhouse-server s${s.shard}r${s.replica} on port ${s.httpPort}`, 30_000, serverChildren[i], [join(s.dir, 'stdout.log'), join(s.dir, 'server.err.log')], async () => {
           if ((await httpQuery(s.url, 'SELECT 1')).trim() !== '1') return false;
           // An ON CLUSTER query sent to a server that never reached ZooKeeper can crash it.
           if (cluster) await httpQuery(s.url, "SELECT count() FROM system.zookeeper WHERE path = '/'");
@@ -167,10 +173,21 @@ export async function startClickHouse(options: StartClickHouseOptions): Promise<
       url: servers[0].url,
       servers,
       cluster: cluster ? CLUSTER_NAME : undefined,
-      zookeeper,
+      get zookeeper() {
+        return zkChild ? { port: zkPort, pid: zkChild.pid! } : undefined;
+      },
       dir,
       startupMs: Math.round(performance.now() - t0),
       stop,
+      stopServer: (index: number) => terminate(serverChildren[index]),
+      stopZooKeeper: async () => {
+        if (zkChild) await terminate(zkChild);
+      },
+      restartZooKeeper: async () => {
+        if (!cluster) throw new Error('no ZooKeeper in single mode');
+        if (zkChild && zkChild.exitCode === null && zkChild.signalCode === null) return;
+        await runZooKeeper();
+      },
     };
   } catch (err) {
     await stop();
