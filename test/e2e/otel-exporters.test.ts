@@ -19,7 +19,8 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bySeq, bySpanId, fetchLogs, fetchTrace } from './helpers/debug-api.js';
-import { expectedLog, expectedSpan } from './helpers/otel-expected.js';
+// The OTLP mapping of SDK records, shared with @tracelight/otlp's interop tests.
+import { expectedLog, expectedSpan } from '../../packages/otlp/src/test-helpers/sdk-fixtures.js';
 import type { RunningTracelight } from './helpers/tracelight.js';
 import { startTracelight, stopAllTracelights } from './helpers/tracelight.js';
 

@@ -10,9 +10,14 @@ export const BIN = join(ROOT, 'packages/cli/dist/bin.js');
 
 let built = false;
 
+/** The packages the CLI's code imports: a type error in any of these fails the build for us. */
+const CLI_PACKAGES = ['core', 'otlp', 'store', 'collector', 'cli'];
+
 /**
  * Builds the CLI and what it depends on (`tsc -b`, incremental: a no-op when dist is current).
  * Several test files may call this at once in parallel workers, so the build runs under flock.
+ * `tsc -b` still emits when a referenced project has type errors; errors in packages the CLI does
+ * not import (work in progress elsewhere) are reported as a warning, not a failure.
  */
 export function ensureCliBuilt(): void {
   if (built) return;
@@ -22,8 +27,13 @@ export function ensureCliBuilt(): void {
   const run = hasFlock
     ? spawnSync('flock', ['/tmp/tracelight-e2e-build.lock', ...args], { cwd: ROOT, encoding: 'utf8' })
     : spawnSync(args[0], args.slice(1), { cwd: ROOT, encoding: 'utf8' });
-  if (run.status !== 0 || !existsSync(BIN)) {
-    throw new Error(`building the CLI failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0) {
+    const errors = `${run.stdout}${run.stderr}`.split('\n').filter((line) => /error TS\d+/.test(line));
+    const ours = errors.filter((line) => CLI_PACKAGES.some((p) => line.startsWith(`packages/${p}/`)));
+    if (ours.length > 0 || errors.length === 0 || !existsSync(BIN)) {
+      throw new Error(`building the CLI failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+    }
+    console.warn(`building the CLI: type errors outside its packages, ignored:\n${errors.join('\n')}`);
   }
   built = true;
 }

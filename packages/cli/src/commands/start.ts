@@ -78,8 +78,7 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
       },
     }));
   } catch (err) {
-    // parseArgs words its errors well ("Unknown option '--x'"); keep the first line only.
-    return { kind: 'error', message: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+    return { kind: 'error', message: parseArgsProblem(err) };
   }
   if (values.help) return { kind: 'help' };
   const problems: string[] = [];
@@ -105,6 +104,20 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   if (!storeKinds().includes(store)) problems.push(`--store must be one of ${storeKinds().join(', ')} (got ${JSON.stringify(store)})`);
   if (problems.length > 0) return { kind: 'error', message: problems.join('; ') };
   return { kind: 'run', options: { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store } };
+}
+
+/** node:util parseArgs errors, in one short line. */
+function parseArgsProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  switch ((err as { code?: string }).code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${quoted}'`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${quoted}' (start takes only options)`;
+    default:
+      return message.split('\n')[0];
+  }
 }
 
 function describeStartError(err: unknown): string {

@@ -1,6 +1,6 @@
 import { connect as http2Connect } from 'node:http2';
 import { gzipSync } from 'node:zlib';
-import type { Client, ServiceError , Metadata} from '@grpc/grpc-js';
+import type { Client, Metadata, ServiceError } from '@grpc/grpc-js';
 import { credentials, makeGenericClientConstructor, status as GrpcStatus } from '@grpc/grpc-js';
 import { spanBatchFromSpans, TracelightError } from '@tracelight/core';
 import { encodeTraceRequest, traceServiceDefinition } from '@tracelight/otlp';
