@@ -183,6 +183,16 @@ describe('OTLP/JSON decoding', () => {
     ]);
   });
 
+  it('counts rejections once when a request needs the exact-integer pass', () => {
+    const text = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00","spanId":"${SPAN}"},
+      {"traceId":"${TRACE}","spanId":"${SPAN}","startTimeUnixNano":1700000000123456789}]}]}]}`;
+    const { batch, rejected } = decodeTraceRequest(body(text), 'json');
+    expect(rejected).toBe(1);
+    expect(spansOf(batch).map((s) => s.startTimeUnixNano)).toEqual([1_700_000_000_123_456_789n]);
+    const logs = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":18446744073709551615,"body":{"intValue":-9223372036854775807}}]}]}]}`;
+    expect(logsOf(decodeLogsRequest(body(logs), 'json').batch)[0]).toMatchObject({ timeUnixNano: 2n ** 64n - 1n, body: -(2n ** 63n) + 1n });
+  });
+
   it('reads doubles written as "NaN", "Infinity" and "-Infinity", and bytes in either base64 alphabet', () => {
     const [s] = spansOf(
       decodeSpans(

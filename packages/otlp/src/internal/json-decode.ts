@@ -14,7 +14,7 @@ import {
   jObject,
   jString,
   jUint32,
-  parseJsonBody,
+  parseAndWalk,
   shapeError,
 } from './json-values.js';
 import { BAD_LOG_SPAN_ID, BAD_LOG_TRACE_ID, BAD_PARENT_SPAN_ID, BAD_SPAN_ID, BAD_TRACE_ID, Rejections } from './rejections.js';
@@ -33,8 +33,7 @@ for (const [k, level] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].en
   for (let n = 1; n <= 4; n++) SEVERITY_NAMES[`SEVERITY_NUMBER_${level}${n === 1 ? '' : n}`] = 4 * k + n;
 }
 
-function requestRoot(body: Uint8Array, what: string): JsonObject {
-  const root = parseJsonBody(body);
+function requestRoot(root: unknown, what: string): JsonObject {
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw shapeError(`${what} must be a JSON object`);
   return root as JsonObject;
 }
@@ -99,7 +98,11 @@ function walkRequest(
 
 /** ExportTraceServiceRequest in OTLP/JSON → SpanBatch; invalid spans left out and counted. */
 export function decodeTraceJson(body: Uint8Array): DecodeResult<SpanBatch> {
-  const root = requestRoot(body, 'ExportTraceServiceRequest');
+  return parseAndWalk(body, walkTraceRequest);
+}
+
+function walkTraceRequest(json: unknown): DecodeResult<SpanBatch> {
+  const root = requestRoot(json, 'ExportTraceServiceRequest');
   const b = new SpanBatchBuilder();
   const rejections = new Rejections();
   const keys = { resources: ['resourceSpans', 'resource_spans'], scopes: ['scopeSpans', 'scope_spans'], items: ['spans', 'spans'] } satisfies RequestKeys;
@@ -185,7 +188,11 @@ function jLink(v: unknown): SpanLink | null {
 
 /** ExportLogsServiceRequest in OTLP/JSON → LogBatch; invalid records left out and counted. */
 export function decodeLogsJson(body: Uint8Array): DecodeResult<LogBatch> {
-  const root = requestRoot(body, 'ExportLogsServiceRequest');
+  return parseAndWalk(body, walkLogsRequest);
+}
+
+function walkLogsRequest(json: unknown): DecodeResult<LogBatch> {
+  const root = requestRoot(json, 'ExportLogsServiceRequest');
   const b = new LogBatchBuilder();
   const rejections = new Rejections();
   walkRequest(

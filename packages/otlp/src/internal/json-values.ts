@@ -12,8 +12,6 @@ const MIN_I64 = -0x8000_0000_0000_0000n;
 const MAX_I64 = 0x7fff_ffff_ffff_ffffn;
 const UNSIGNED = /^\d{1,20}$/;
 const SIGNED = /^-?\d{1,19}$/;
-// An integer literal too long for a double to hold exactly, right after `:`, `[` or `,`.
-const LONG_NUMBER = /[:,[]\s*-?\d{16}/;
 const INTEGER_LITERAL = /^-?\d+$/;
 
 export function shapeError(message: string): OtlpDecodeError {
@@ -22,21 +20,50 @@ export function shapeError(message: string): OtlpDecodeError {
 
 type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 
-// JSON.parse turns 1700000000000000001 into a double; with the source text of the literal
-// (JSON.parse source access, Node >= 21) such integers stay exact, as decimal strings.
+// JSON.parse turns 1700000000000000001 into a double. With the source text of the literal
+// (JSON.parse source access, Node >= 21) such integers stay exact, as decimal strings. A reviver
+// slows JSON.parse down a lot, and senders normally write 64-bit integers as strings, so the
+// first pass parses plainly; an int64/fixed64 field holding an unsafe integer number then throws
+// NEEDS_EXACT_PASS, and the request is parsed and walked again with the reviver.
 const keepLongIntegers: Reviver = (_key, value, context) =>
   typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && INTEGER_LITERAL.test(context.source)
     ? context.source
     : value;
 
-/** The body parsed as JSON (UTF-8, a BOM allowed); OtlpDecodeError when it is not JSON. */
-export function parseJsonBody(body: Uint8Array): unknown {
+const NEEDS_EXACT_PASS = Symbol('needs exact pass');
+let exactPass = false;
+
+/**
+ * Parses the body as JSON (UTF-8, a BOM allowed) and walks it with `walk`, again with exact
+ * integers when `walk` met an integer a double cannot hold. OtlpDecodeError when it is not JSON.
+ */
+export function parseAndWalk<T>(body: Uint8Array, walk: (root: unknown) => T): T {
   const text = textDecoder.decode(body);
   try {
-    return LONG_NUMBER.test(text) ? JSON.parse(text, keepLongIntegers as (key: string, value: unknown) => unknown) : JSON.parse(text);
+    return walk(parseJson(text, false));
+  } catch (err) {
+    if (err !== NEEDS_EXACT_PASS) throw err;
+  }
+  exactPass = true;
+  try {
+    return walk(parseJson(text, true));
+  } finally {
+    exactPass = false;
+  }
+}
+
+function parseJson(text: string, exact: boolean): unknown {
+  try {
+    return exact ? JSON.parse(text, keepLongIntegers as (key: string, value: unknown) => unknown) : JSON.parse(text);
   } catch (err) {
     throw new OtlpDecodeError(`invalid JSON: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** A 64-bit integer field given as a JSON number: exact when safe, else ask for the exact pass. */
+function bigIntOfNumber(v: number): bigint {
+  if (!Number.isSafeInteger(v) && !exactPass) throw NEEDS_EXACT_PASS;
+  return BigInt(v);
 }
 
 /** A message field: an object, or undefined for a missing / null one. */
@@ -88,7 +115,7 @@ export function jFixed64(v: unknown, what: string): bigint {
     }
   } else if (typeof v === 'number') {
     if (Number.isInteger(v) && v >= 0 && v <= 2 ** 64) {
-      const n = BigInt(v);
+      const n = bigIntOfNumber(v);
       if (n <= MAX_U64) return n;
     }
   } else if (v === undefined || v === null) {
@@ -103,7 +130,7 @@ export function jInt64(v: unknown, what: string): bigint {
   if (typeof v === 'string') {
     if (SIGNED.test(v)) n = BigInt(v);
   } else if (typeof v === 'number') {
-    if (Number.isInteger(v)) n = BigInt(v);
+    if (Number.isInteger(v)) n = bigIntOfNumber(v);
   } else if (v === undefined || v === null) {
     return 0n;
   }
