@@ -50,3 +50,16 @@ export {
 export type { AssembledTrace, TraceNode } from './trace.js';
 export { assembleTrace } from './trace.js';
 export { millisToNanos, nanosToMicros, nanosToMillis, nowUnixNano, NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_SECOND } from './time.js';
+export type { OtelSamplingState } from './tracestate-threshold.js';
+export {
+  encodeThreshold,
+  parseOtelSamplingState,
+  parseThreshold,
+  probabilityToThreshold,
+  randomnessOf,
+  samplingProbabilityOf,
+  THRESHOLD_MAX,
+  thresholdKeeps,
+  thresholdToProbability,
+  withThreshold,
+} from './tracestate-threshold.js';
