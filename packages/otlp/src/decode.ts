@@ -1,13 +1,10 @@
 import type { LogBatch, SpanBatch } from '@tracelight/core';
 import type { DecodeResult, OtlpFormat } from './format.js';
+import { checkFormat } from './format.js';
 import { decodeLogsJson, decodeTraceJson } from './internal/json-decode.js';
 import { decodeLogsProto } from './internal/proto-decode-logs.js';
 import { decodeTraceProto } from './internal/proto-decode-trace.js';
 import { OtlpDecodeError } from './otlp-decode-error.js';
-
-function checkFormat(format: OtlpFormat): void {
-  if (format !== 'protobuf' && format !== 'json') throw new TypeError(`unknown OTLP format: ${String(format)}`);
-}
 
 // Decoders throw OtlpDecodeError for what they recognise as bad input; anything else escaping
 // them (say, a RangeError from a pathological body) is still bad input, never a crash.

@@ -1,5 +1,6 @@
 import type { LogBatch, SpanBatch } from '@tracelight/core';
 import type { OtlpFormat } from './format.js';
+import { checkFormat } from './format.js';
 import { logBatchToOtlpJson, traceBatchToOtlpJson } from './internal/json-encode.js';
 import { encodeLogsProto, encodeResponseProto, encodeStatusProto, encodeTraceProto } from './internal/proto-encode.js';
 
@@ -7,10 +8,6 @@ const textEncoder = new TextEncoder();
 
 function json(value: unknown): Uint8Array {
   return textEncoder.encode(JSON.stringify(value));
-}
-
-function checkFormat(format: OtlpFormat): void {
-  if (format !== 'protobuf' && format !== 'json') throw new TypeError(`unknown OTLP format: ${String(format)}`);
 }
 
 /**

@@ -8,3 +8,8 @@ export interface DecodeResult<B> {
   /** For partial_success.error_message; '' when nothing was rejected. */
   readonly errorMessage: string;
 }
+
+/** Guards the public functions against a format string from an untyped caller. */
+export function checkFormat(format: OtlpFormat): void {
+  if (format !== 'protobuf' && format !== 'json') throw new TypeError(`unknown OTLP format: ${String(format)}`);
+}

@@ -17,7 +17,7 @@ import {
   parseAndWalk,
   shapeError,
 } from './json-values.js';
-import { BAD_LOG_SPAN_ID, BAD_LOG_TRACE_ID, BAD_PARENT_SPAN_ID, BAD_SPAN_ID, BAD_TRACE_ID, Rejections } from './rejections.js';
+import { logProblem, Rejections, spanProblem } from './rejections.js';
 
 const SPAN_KIND_NAMES: Readonly<Record<string, number>> = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -111,19 +111,10 @@ function walkTraceRequest(json: unknown): DecodeResult<SpanBatch> {
     const traceIdLen = jHexId(field(o, 'traceId', 'trace_id'), b.traceId, i * 16, 16, 'Span.traceId');
     const spanIdLen = jHexId(field(o, 'spanId', 'span_id'), b.spanId, i * 8, 8, 'Span.spanId');
     const parentLen = jHexId(field(o, 'parentSpanId', 'parent_span_id'), b.parentSpanId, i * 8, 8, 'Span.parentSpanId');
-    if (traceIdLen !== 16 || isZero(b.traceId, i * 16, 16)) {
+    const problem = spanProblem(b.traceId, b.spanId, i, traceIdLen, spanIdLen, parentLen);
+    if (problem !== undefined) {
       b.discardLast();
-      rejections.add(BAD_TRACE_ID);
-      return;
-    }
-    if (spanIdLen !== 8 || isZero(b.spanId, i * 8, 8)) {
-      b.discardLast();
-      rejections.add(BAD_SPAN_ID);
-      return;
-    }
-    if (parentLen !== 0 && parentLen !== 8) {
-      b.discardLast();
-      rejections.add(BAD_PARENT_SPAN_ID);
+      rejections.add(problem);
       return;
     }
     b.traceState[i] = jString(field(o, 'traceState', 'trace_state'), 'Span.traceState');
@@ -203,14 +194,10 @@ function walkLogsRequest(json: unknown): DecodeResult<LogBatch> {
       const i = b.addRecord(resourceIndex, scopeIndex);
       const traceIdLen = jHexId(field(o, 'traceId', 'trace_id'), b.traceId, i * 16, 16, 'LogRecord.traceId');
       const spanIdLen = jHexId(field(o, 'spanId', 'span_id'), b.spanId, i * 8, 8, 'LogRecord.spanId');
-      if (traceIdLen !== 0 && traceIdLen !== 16) {
+      const problem = logProblem(traceIdLen, spanIdLen);
+      if (problem !== undefined) {
         b.discardLast();
-        rejections.add(BAD_LOG_TRACE_ID);
-        return;
-      }
-      if (spanIdLen !== 0 && spanIdLen !== 8) {
-        b.discardLast();
-        rejections.add(BAD_LOG_SPAN_ID);
+        rejections.add(problem);
         return;
       }
       b.timeUnixNano[i] = jFixed64(field(o, 'timeUnixNano', 'time_unix_nano'), 'LogRecord.timeUnixNano');

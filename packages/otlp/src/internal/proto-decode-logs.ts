@@ -1,9 +1,10 @@
 import type { KeyValue, LogBatch } from '@tracelight/core';
-import { EMPTY_RESOURCE, EMPTY_SCOPE, LogBatchBuilder } from '@tracelight/core';
+import { LogBatchBuilder } from '@tracelight/core';
 import type { DecodeResult } from '../format.js';
-import { copyBytes, newParts, readAnyValue, readKeyValue, readResource, readScope, toResource, toScope } from './proto-decode-common.js';
-import { ProtoReader } from './proto-reader.js';
-import { BAD_LOG_SPAN_ID, BAD_LOG_TRACE_ID, Rejections } from './rejections.js';
+import { copyBytes, readAnyValue, readKeyValue } from './proto-decode-common.js';
+import { readRequest } from './proto-decode-request.js';
+import type { ProtoReader } from './proto-reader.js';
+import { logProblem, Rejections } from './rejections.js';
 
 // Tags (field number << 3 | wire type) of logs/v1/logs.proto, LogRecord.
 const LOG_TIME = 0x09; // 1, fixed64
@@ -20,58 +21,10 @@ const LOG_EVENT_NAME = 0x62; // 12
 
 /** ExportLogsServiceRequest (binary protobuf) → LogBatch; invalid records left out and counted. */
 export function decodeLogsProto(body: Uint8Array): DecodeResult<LogBatch> {
-  const r = new ProtoReader(body);
   const b = new LogBatchBuilder();
   const rejections = new Rejections();
-  const end = body.length;
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x0a) readResourceLogs(r, r.sub(end), b, rejections);
-    else r.skip(tag, end);
-  }
+  readRequest(body, b, readLogRecord, rejections);
   return { batch: b.finish(), rejected: rejections.count, errorMessage: rejections.message('log record', 'log records') };
-}
-
-/** ResourceLogs { resource = 1; scope_logs = 2; schema_url = 3 }. */
-function readResourceLogs(r: ProtoReader, end: number, b: LogBatchBuilder, rejections: Rejections): void {
-  const resourceIndex = b.addResource(EMPTY_RESOURCE);
-  const scopesBefore = b.scopes.length;
-  const before = b.length;
-  const parts = newParts();
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x12) readScopeLogs(r, r.sub(end), b, resourceIndex, rejections);
-    else if (tag === 0x0a) readResource(r, r.sub(end), parts);
-    else if (tag === 0x1a) schemaUrl = r.string(end);
-    else r.skip(tag, end);
-  }
-  if (b.length === before) {
-    b.resources.pop();
-    b.scopes.length = scopesBefore;
-    return;
-  }
-  b.resources[resourceIndex] = toResource(parts, schemaUrl);
-}
-
-/** ScopeLogs { scope = 1; log_records = 2; schema_url = 3 }. */
-function readScopeLogs(r: ProtoReader, end: number, b: LogBatchBuilder, resourceIndex: number, rejections: Rejections): void {
-  const scopeIndex = b.addScope(EMPTY_SCOPE);
-  const before = b.length;
-  const parts = newParts();
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x12) readLogRecord(r, r.sub(end), b, resourceIndex, scopeIndex, rejections);
-    else if (tag === 0x0a) readScope(r, r.sub(end), parts);
-    else if (tag === 0x1a) schemaUrl = r.string(end);
-    else r.skip(tag, end);
-  }
-  if (b.length === before) {
-    b.scopes.pop();
-    return;
-  }
-  b.scopes[scopeIndex] = toScope(parts, schemaUrl);
 }
 
 function readLogRecord(r: ProtoReader, end: number, b: LogBatchBuilder, resourceIndex: number, scopeIndex: number, rejections: Rejections): void {
@@ -130,14 +83,10 @@ function readLogRecord(r: ProtoReader, end: number, b: LogBatchBuilder, resource
         r.skip(tag, end);
     }
   }
-  if (traceIdLen !== 0 && traceIdLen !== 16) {
+  const problem = logProblem(traceIdLen, spanIdLen);
+  if (problem !== undefined) {
     b.discardLast();
-    rejections.add(BAD_LOG_TRACE_ID);
-    return;
-  }
-  if (spanIdLen !== 0 && spanIdLen !== 8) {
-    b.discardLast();
-    rejections.add(BAD_LOG_SPAN_ID);
+    rejections.add(problem);
     return;
   }
   if (attributes !== null) b.attributes[i] = attributes;

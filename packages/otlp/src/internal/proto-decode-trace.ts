@@ -1,9 +1,10 @@
 import type { KeyValue, SpanBatch, SpanEvent, SpanLink } from '@tracelight/core';
-import { bytesToHex, EMPTY_RESOURCE, EMPTY_SCOPE, isZero, SpanBatchBuilder } from '@tracelight/core';
+import { bytesToHex, isZero, SpanBatchBuilder } from '@tracelight/core';
 import type { DecodeResult } from '../format.js';
-import { copyBytes, newParts, NONE, readKeyValue, readResource, readScope, toResource, toScope } from './proto-decode-common.js';
-import { ProtoReader } from './proto-reader.js';
-import { BAD_PARENT_SPAN_ID, BAD_SPAN_ID, BAD_TRACE_ID, Rejections } from './rejections.js';
+import { copyBytes, NONE, readKeyValue } from './proto-decode-common.js';
+import { readRequest } from './proto-decode-request.js';
+import type { ProtoReader } from './proto-reader.js';
+import { Rejections, spanProblem } from './rejections.js';
 
 // Tags (field number << 3 | wire type) of trace/v1/trace.proto.
 const SPAN_TRACE_ID = 0x0a; // 1
@@ -25,60 +26,10 @@ const SPAN_FLAGS = 0x85; // 16, fixed32
 
 /** ExportTraceServiceRequest (binary protobuf) → SpanBatch; invalid spans left out and counted. */
 export function decodeTraceProto(body: Uint8Array): DecodeResult<SpanBatch> {
-  const r = new ProtoReader(body);
   const b = new SpanBatchBuilder();
   const rejections = new Rejections();
-  const end = body.length;
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x0a) readResourceSpans(r, r.sub(end), b, rejections);
-    else r.skip(tag, end);
-  }
+  readRequest(body, b, readSpan, rejections);
   return { batch: b.finish(), rejected: rejections.count, errorMessage: rejections.message('span', 'spans') };
-}
-
-/** ResourceSpans { resource = 1; scope_spans = 2; schema_url = 3 }. */
-function readResourceSpans(r: ProtoReader, end: number, b: SpanBatchBuilder, rejections: Rejections): void {
-  // The resource may come after its spans on the wire: reserve its index, fill it in at the end.
-  const resourceIndex = b.addResource(EMPTY_RESOURCE);
-  const scopesBefore = b.scopes.length;
-  const spansBefore = b.length;
-  const parts = newParts();
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x12) readScopeSpans(r, r.sub(end), b, resourceIndex, rejections);
-    else if (tag === 0x0a) readResource(r, r.sub(end), parts);
-    else if (tag === 0x1a) schemaUrl = r.string(end);
-    else r.skip(tag, end);
-  }
-  if (b.length === spansBefore) {
-    // No span refers to it (or to the scopes read inside it): keep the tables tight.
-    b.resources.pop();
-    b.scopes.length = scopesBefore;
-    return;
-  }
-  b.resources[resourceIndex] = toResource(parts, schemaUrl);
-}
-
-/** ScopeSpans { scope = 1; spans = 2; schema_url = 3 }. */
-function readScopeSpans(r: ProtoReader, end: number, b: SpanBatchBuilder, resourceIndex: number, rejections: Rejections): void {
-  const scopeIndex = b.addScope(EMPTY_SCOPE);
-  const spansBefore = b.length;
-  const parts = newParts();
-  let schemaUrl = '';
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x12) readSpan(r, r.sub(end), b, resourceIndex, scopeIndex, rejections);
-    else if (tag === 0x0a) readScope(r, r.sub(end), parts);
-    else if (tag === 0x1a) schemaUrl = r.string(end);
-    else r.skip(tag, end);
-  }
-  if (b.length === spansBefore) {
-    b.scopes.pop();
-    return;
-  }
-  b.scopes[scopeIndex] = toScope(parts, schemaUrl);
 }
 
 function readSpan(r: ProtoReader, end: number, b: SpanBatchBuilder, resourceIndex: number, scopeIndex: number, rejections: Rejections): void {
@@ -162,19 +113,10 @@ function readSpan(r: ProtoReader, end: number, b: SpanBatchBuilder, resourceInde
         r.skip(tag, end);
     }
   }
-  if (traceIdLen !== 16 || isZero(b.traceId, i * 16, 16)) {
+  const problem = spanProblem(b.traceId, b.spanId, i, traceIdLen, spanIdLen, parentLen);
+  if (problem !== undefined) {
     b.discardLast();
-    rejections.add(BAD_TRACE_ID);
-    return;
-  }
-  if (spanIdLen !== 8 || isZero(b.spanId, i * 8, 8)) {
-    b.discardLast();
-    rejections.add(BAD_SPAN_ID);
-    return;
-  }
-  if (parentLen !== 0 && parentLen !== 8) {
-    b.discardLast();
-    rejections.add(BAD_PARENT_SPAN_ID);
+    rejections.add(problem);
     return;
   }
   if (attributes !== null) b.attributes[i] = attributes;

@@ -205,6 +205,20 @@ export function sdkAttributes(attributes: Attributes | undefined): KeyValue[] {
 // Span.flags / Link.flags: W3C trace flags plus HAS_IS_REMOTE (0x100) and IS_REMOTE (0x200).
 const spanFlags = (traceFlags: number, isRemote: boolean | undefined) => (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
 
+/** The resource and scope of a decoded row (the SDK sends no dropped count for a resource). */
+function expectedEntities(resource: SdkResource, scope: SdkScope): { resource: Span['resource']; scope: Span['scope'] } {
+  return {
+    resource: { attributes: sdkAttributes(resource.attributes), droppedAttributesCount: 0, schemaUrl: resource.schemaUrl ?? '' },
+    scope: {
+      name: scope.name,
+      version: scope.version ?? '',
+      attributes: sdkAttributes(scope.attributes),
+      droppedAttributesCount: scope.droppedAttributesCount ?? 0,
+      schemaUrl: scope.schemaUrl ?? '',
+    },
+  };
+}
+
 /** The row a ReadableSpan must decode to. */
 export function expectedSpan(s: ReadableSpan): Span {
   const c = s.spanContext();
@@ -238,20 +252,13 @@ export function expectedSpan(s: ReadableSpan): Span {
     })),
     droppedLinksCount: s.droppedLinksCount,
     status: { code: s.status.code as Span['status']['code'], message: s.status.message ?? '' },
-    resource: { attributes: sdkAttributes(s.resource.attributes), droppedAttributesCount: 0, schemaUrl: s.resource.schemaUrl ?? '' },
-    scope: {
-      name: scope.name,
-      version: scope.version ?? '',
-      attributes: sdkAttributes(scope.attributes),
-      droppedAttributesCount: scope.droppedAttributesCount ?? 0,
-      schemaUrl: scope.schemaUrl ?? '',
-    },
+    ...expectedEntities(s.resource, scope),
   };
 }
 
 /** The row a ReadableLogRecord must decode to. */
 export function expectedLog(r: ReadableLogRecord): LogRecord {
-  const scope = r.instrumentationScope;
+  const scope = r.instrumentationScope as SdkScope;
   return {
     timeUnixNano: hrToNanos(r.hrTime),
     observedTimeUnixNano: hrToNanos(r.hrTimeObserved),
@@ -264,13 +271,6 @@ export function expectedLog(r: ReadableLogRecord): LogRecord {
     traceId: r.spanContext?.traceId ?? '',
     spanId: r.spanContext?.spanId ?? '',
     eventName: r.eventName ?? '',
-    resource: { attributes: sdkAttributes(r.resource.attributes), droppedAttributesCount: 0, schemaUrl: r.resource.schemaUrl ?? '' },
-    scope: {
-      name: scope.name,
-      version: scope.version ?? '',
-      attributes: sdkAttributes(scope.attributes),
-      droppedAttributesCount: scope.droppedAttributesCount ?? 0,
-      schemaUrl: scope.schemaUrl ?? '',
-    },
+    ...expectedEntities(r.resource, scope),
   };
 }
