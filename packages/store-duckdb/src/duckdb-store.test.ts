@@ -1,9 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spansOf, TracelightError } from '@tracelight/core';
 import type { Store } from '@tracelight/store';
+import { StoreErrorCode } from '@tracelight/store';
 import { describeStoreConformance } from '@tracelight/store/testing';
-import type { DuckDBStore } from './duckdb-store.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTraceGenerator } from '../../../test/fixtures/index.js';
+import type { DuckDBStore, DuckDBStoreOptions } from './duckdb-store.js';
 import { createDuckDBStore } from './duckdb-store.js';
 
 const dirOf = (store: Store) => dirname((store as DuckDBStore).path);
@@ -12,4 +19,89 @@ describeStoreConformance('duckdb', {
   create: async () => createDuckDBStore({ dataDir: mkdtempSync(join(tmpdir(), 'tracelight-duckdb-')), memoryLimitBytes: 256 * 1024 * 1024, threads: 2 }),
   destroy: async (store) => rmSync(dirOf(store), { recursive: true, force: true }),
   reopen: async (store) => createDuckDBStore({ dataDir: dirOf(store), memoryLimitBytes: 256 * 1024 * 1024, threads: 2 }),
+});
+
+describe('duckdb store', () => {
+  const dirs: string[] = [];
+  const stores: Store[] = [];
+  const children: ChildProcess[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracelight-duckdb-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const open = async (options: DuckDBStoreOptions) => {
+    const store = createDuckDBStore({ memoryLimitBytes: 256 * 1024 * 1024, threads: 2, ...options });
+    stores.push(store);
+    await store.start();
+    return store;
+  };
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const store of stores) await store.shutdown();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged write when the process is killed (SIGKILL) mid-stream', { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const child = spawn(
+      process.execPath,
+      ['--import', fileURLToPath(new URL('./internal/source-hooks.mjs', import.meta.url)), fileURLToPath(new URL('./test-support/crash-child.ts', import.meta.url)), dir, String(start)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const acked = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      let last = 0;
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const lines = out.split('\n');
+        out = lines.pop()!;
+        for (const line of lines) last = Number(line.split(' ')[1]);
+        // Kill while writes are still going, right after an acknowledgement.
+        if (last >= 20 && child.kill('SIGKILL')) resolve(last);
+      });
+      child.on('exit', () => (last < 20 ? reject(new Error(`child exited early: ${stderr}`)) : undefined));
+    });
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.on('exit', resolve)));
+    expect(child.signalCode).toBe('SIGKILL');
+
+    const generator = createTraceGenerator({ seed: 99, startTimeUnixNano: start });
+    const expected = Array.from({ length: acked }, () => spansOf(generator.nextBatch(5))).flat();
+    const store = await open({ dataDir: dir, maxAgeMs: 0 });
+    const traceIds = [...new Set(expected.map((s) => s.traceId))];
+    const traces = await store.getTraces(traceIds);
+    expect(traces).toHaveLength(traceIds.length);
+    expect(traces.reduce((n, t) => n + t.spans.length, 0)).toBe(expected.length);
+  });
+
+  it('refuses writes beyond its bounded queue with a retryable STORE_BUSY, and recovers', { timeout: 60_000 }, async () => {
+    const store = await open({ dataDir: tempDir(), maxQueuedSpans: 500, maxAgeMs: 0 });
+    const generator = createTraceGenerator({ seed: 5, startTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => store.writeSpans(generator.nextBatch(5))));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as TracelightError);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+    for (const e of refused) expect([e.code, e.retryable]).toEqual([StoreErrorCode.BUSY, true]);
+    await store.writeSpans(generator.nextBatch(5));
+    const accepted = results.filter((r) => r.status === 'fulfilled').length + 1;
+    expect((await store.stats()).spanCount).toBe(accepted * 100);
+  });
+
+  it('rejects unknown or invalid options at creation', () => {
+    expect(() => createDuckDBStore({ dataDir: '/tmp/x', retention: 5 } as unknown as DuckDBStoreOptions)).toThrow(/unknown DuckDB store option 'retention'/);
+    expect(() => createDuckDBStore({ memoryLimitBytes: 10 })).toThrow(expect.objectContaining({ code: 'STORE_CONFIG_INVALID' }));
+  });
+
+  it('fails to start with a clear error when the data folder cannot be used', { timeout: 60_000 }, async () => {
+    const file = join(tempDir(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    const store = createDuckDBStore({ dataDir: file });
+    stores.push(store);
+    await expect(store.start()).rejects.toMatchObject({ code: 'STORE_OPEN_FAILED' });
+    await expect(store.writeSpans(createTraceGenerator({ startTimeUnixNano: 1n }).nextBatch(1))).rejects.toBeInstanceOf(TracelightError);
+  });
 });

@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogBatch, SpanBatch } from '@tracelight/core';
 import { TracelightError } from '@tracelight/core';
-import type { RetentionPolicy, RetentionResult, Store, StoreStats } from '@tracelight/store';
+import type { RetentionPolicy, RetentionResult, Store } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
-import type { CallMethod, Request, Response, WorkerConfig } from './internal/protocol.js';
-import { encodeLogBatch, encodeSpanBatch } from './internal/wire.js';
+import type { CallMethod, DuckDBStoreStats, Request, Response, WorkerConfig } from './internal/protocol.js';
+import { encodeLogBatch, encodeSpanBatch, spanWireBuffers } from './internal/wire.js';
 
 export interface DuckDBStoreOptions {
   /** Folder of the database files, created when missing. Default './tracelight-data'. */
@@ -46,6 +46,7 @@ export const DUCKDB_FILE = 'tracelight.duckdb';
 export interface DuckDBStore extends Store {
   /** The database file. */
   readonly path: string;
+  stats(): Promise<DuckDBStoreStats>;
 }
 
 function invalidConfig(message: string): TracelightError {
@@ -143,8 +144,7 @@ export function createDuckDBStore(options: DuckDBStoreOptions = {}): DuckDBStore
       );
     }
     const request = encode();
-    const transfer = request.type === 'spans' ? [request.wire.ids.buffer, request.wire.times.buffer, request.wire.ints.buffer] : [];
-    return send(request, count, transfer as ArrayBuffer[]).then(() => undefined);
+    return send(request, count, request.type === 'spans' ? spanWireBuffers(request.wire) : []).then(() => undefined);
   };
 
   return {
@@ -223,6 +223,6 @@ export function createDuckDBStore(options: DuckDBStoreOptions = {}): DuckDBStore
     getMetrics: (query) => call('getMetrics', query),
     findLogs: (query) => call('findLogs', query),
     applyRetention: (policy: RetentionPolicy) => call<RetentionResult>('applyRetention', policy),
-    stats: () => call<StoreStats>('stats'),
+    stats: () => call<DuckDBStoreStats>('stats'),
   };
 }

@@ -10,8 +10,8 @@
  * `capacity` of the latest pairs, in 2 × capacity × 24 bytes.
  */
 export interface DedupWindow {
-  /** True when the pair was seen within the window; remembers it otherwise. Ids are 24 bytes at `offset`: trace (16), span (8). */
-  seen(ids: Uint8Array, offset: number): boolean;
+  /** True when the pair was seen within the window; remembers it otherwise. */
+  seen(traceId: Uint8Array, traceOffset: number, spanId: Uint8Array, spanOffset: number): boolean;
 }
 
 export function createDedupWindow(capacity: number): DedupWindow {
@@ -31,11 +31,12 @@ export function createDedupWindow(capacity: number): DedupWindow {
   };
 
   return {
-    seen(ids, offset) {
+    seen(traceId, traceOffset, spanId, spanOffset) {
       let h = 0x811c9dc5;
       let zero = true;
       for (let w = 0; w < 6; w++) {
-        const o = offset + 4 * w;
+        const ids = w < 4 ? traceId : spanId;
+        const o = w < 4 ? traceOffset + 4 * w : spanOffset + 4 * (w - 4);
         const v = (ids[o] | (ids[o + 1] << 8) | (ids[o + 2] << 16) | (ids[o + 3] << 24)) >>> 0;
         key[w] = v;
         if (v !== 0) zero = false;

@@ -23,6 +23,19 @@ export interface KeysetEntry {
   readonly keys: readonly string[];
   /** key -> its 1-based positions (a key may repeat). */
   readonly positions: ReadonlyMap<string, number[]>;
+  /** Its key in keysetsByKey. */
+  readonly mapKey: string;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Unambiguous (escaped, marked) key for keysets whose keys contain the separator. */
+function exactKeysetKey(codes: string, keys: readonly string[]): string {
+  return '\x1b' + codes + '\x1d' + keys.map(escapeField).join('\x1f');
 }
 
 interface Pending {
@@ -64,7 +77,13 @@ export class Dictionaries {
     this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
   }
 
+  /** service -> name -> op ids by kind: per span this is two map lookups, no string building. */
+  private readonly opTree = new Map<string, Map<string, number[]>>();
+
   op(service: string, name: string, kind: SpanKind): number {
+    const byKind = this.opTree.get(service)?.get(name);
+    const known = byKind?.[kind];
+    if (known !== undefined) return known;
     const key = `${kind}\x1f${service}\x1f${name}`;
     const found = this.opsByKey.get(key);
     if (found) return found.id;
@@ -93,11 +112,15 @@ export class Dictionaries {
   }
 
   keyset(codes: string, keys: readonly string[]): number {
-    let key = codes;
-    for (const k of keys) key += '\x1f' + escapeField(k);
-    const found = this.keysetsByKey.get(key);
+    // The cheap key can be shared by two keysets only when keys contain \x1f; the check below
+    // sends such (odd) keysets to an exact, escaped key.
+    const fast = codes + '\x1d' + keys.join('\x1f');
+    const hit = this.keysetsByKey.get(fast);
+    if (hit && sameKeys(hit.keys, keys)) return hit.id;
+    const key = hit ? exactKeysetKey(codes, keys) : fast;
+    const found = hit ? this.keysetsByKey.get(key) : undefined;
     if (found) return found.id;
-    const entry = this.addKeyset(this.keysets.length, codes, keys);
+    const entry = this.addKeyset(this.keysets.length, codes, keys, key);
     this.pending.keysets.push(entry);
     return entry.id;
   }
@@ -124,7 +147,11 @@ export class Dictionaries {
   /** The transaction that would have written the pending entries failed: forget them. */
   rollback(): void {
     const p = this.pending;
-    for (const o of p.ops) this.opsByKey.delete(`${o.kind}\x1f${o.service}\x1f${o.name}`);
+    for (const o of p.ops) {
+      this.opsByKey.delete(`${o.kind}\x1f${o.service}\x1f${o.name}`);
+      const byKind = this.opTree.get(o.service)?.get(o.name);
+      if (byKind) delete byKind[o.kind];
+    }
     this.ops.length -= p.ops.length;
     for (const r of p.resources) this.resourcesByEnc.delete(r.enc);
     this.resources.length -= p.resources.length;
@@ -142,6 +169,11 @@ export class Dictionaries {
   private addOp(entry: OpEntry): void {
     this.ops[entry.id] = entry;
     this.opsByKey.set(`${entry.kind}\x1f${entry.service}\x1f${entry.name}`, entry);
+    let names = this.opTree.get(entry.service);
+    if (!names) this.opTree.set(entry.service, (names = new Map()));
+    let byKind = names.get(entry.name);
+    if (!byKind) names.set(entry.name, (byKind = []));
+    byKind[entry.kind] = entry.id;
   }
 
   private addResource(id: number, service: string, enc: string): void {
@@ -157,16 +189,17 @@ export class Dictionaries {
     this.scopesByEnc.set(enc, id);
   }
 
-  private addKeyset(id: number, codes: string, keys: readonly string[]): KeysetEntry {
+  private addKeyset(id: number, codes: string, keys: readonly string[], mapKey?: string): KeysetEntry {
     const positions = new Map<string, number[]>();
     keys.forEach((k, i) => {
       const list = positions.get(k);
       if (list) list.push(i + 1);
       else positions.set(k, [i + 1]);
     });
-    let key = codes;
-    for (const k of keys) key += '\x1f' + escapeField(k);
-    const entry = { id, codes, keys, positions };
+    let key = mapKey ?? codes + '\x1d' + keys.join('\x1f');
+    const taken = this.keysetsByKey.get(key);
+    if (taken && !sameKeys(taken.keys, keys)) key = exactKeysetKey(codes, keys);
+    const entry = { id, codes, keys, positions, mapKey: key };
     this.keysets[id] = entry;
     this.keysetsByKey.set(key, entry);
     return entry;

@@ -1,4 +1,15 @@
+import type { StoreStats } from '@tracelight/store';
 import type { LogWire, SpanWire } from './wire.js';
+
+/** The DuckDB store's stats: the contract's plus its writer's counters (for self-metrics). */
+export interface DuckDBStoreStats extends StoreStats {
+  readonly groupCommits: number;
+  /** Retried spans recognised on write and not stored again. */
+  readonly duplicatesSkipped: number;
+  /** Time the writer spent building and appending rows, and waiting for commits, in ms. */
+  readonly appendMs: number;
+  readonly commitMs: number;
+}
 
 /** Settings the main thread hands the worker (defaults already applied). */
 export interface WorkerConfig {

@@ -129,14 +129,21 @@ export function searchPattern(key: string, text: string): string {
  * Attributes as a searchable run (see the module comment); arrays and kvlists carry their typed
  * JSON after the code. Empty attributes give ''.
  */
+/** One `\x1f key \x1e text \x1d code` entry of a searchable run (arrays and kvlists add their typed JSON). */
+export function runEntry(key: string, value: AnyValue): string {
+  const code = typeCodeOf(value);
+  const entry = `\x1f${escapeField(key)}\x1e${escapeField(textOf(value))}\x1d${code}`;
+  return code === 'a' || code === 'k' ? entry + escapeField(JSON.stringify(toTyped(value))) : entry;
+}
+
+/**
+ * Attributes as a searchable run (see the module comment); arrays and kvlists carry their typed
+ * JSON after the code. Empty attributes give ''.
+ */
 export function attributesToRun(attributes: Attributes): string {
   if (attributes.length === 0) return '';
   let out = '';
-  for (const kv of attributes) {
-    const code = typeCodeOf(kv.value);
-    out += `\x1f${escapeField(kv.key)}\x1e${escapeField(textOf(kv.value))}\x1d${code}`;
-    if (code === 'a' || code === 'k') out += escapeField(JSON.stringify(toTyped(kv.value)));
-  }
+  for (const kv of attributes) out += runEntry(kv.key, kv.value);
   return out + '\x1f';
 }
 

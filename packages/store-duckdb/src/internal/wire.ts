@@ -1,42 +1,38 @@
-import type { LogBatch, Resource, InstrumentationScope, SpanBatch, SpanEvent, SpanLink } from '@tracelight/core';
+import type { InstrumentationScope, LogBatch, Resource, SpanBatch, SpanLink } from '@tracelight/core';
 import { SPAN_ID_BYTES, serviceNameOf, TRACE_ID_BYTES } from '@tracelight/core';
 import { logTimeOf } from '@tracelight/store';
-import { attributesToRun, attributesToTyped, escapeField, textOf, toTyped, typeCodeOf } from './value-codec.js';
+import { attributesToTyped, textOf, toTyped, typeCodeOf } from './value-codec.js';
 
 /**
  * What the main thread sends the writer worker for one writeSpans call. Structured clone of a
- * SpanBatch's nested attribute objects costs ~8 µs a span on the main thread; flat typed arrays
- * (transferred, not copied) and a flat array of strings cost a fraction of that, and the values
- * arrive already in their stored text form.
+ * SpanBatch's nested attribute objects costs ~8 µs a span on the main thread; this is built
+ * with bulk copies of the typed columns (transferred, not copied again) and one flat array of
+ * attribute keys and values, so the main thread does little per span. The worker turns values
+ * into their stored text forms.
  */
 export interface SpanWire {
   readonly n: number;
-  /** Per span: trace id (16 bytes), span id (8), parent span id (8). */
-  readonly ids: Uint8Array;
-  /** Per span: start, end. */
-  readonly times: BigUint64Array;
-  /** Per span, INTS_PER_SPAN: flags, kind, status, resource, scope, dropped attributes/events/links, attribute count. */
+  readonly traceId: Uint8Array;
+  readonly spanId: Uint8Array;
+  readonly parentSpanId: Uint8Array;
+  readonly start: BigUint64Array;
+  readonly end: BigUint64Array;
+  /** Per span, INTS_PER_SPAN: flags, kind, status, resource, scope, dropped attributes/events/links, attribute count, event count. */
   readonly ints: Uint32Array;
-  /**
-   * Per span: name, trace state, status message, attribute type codes, events, links; then for
-   * each attribute its key and text form.
-   */
-  readonly strs: string[];
-  /** Typed JSON of array and kvlist attribute values, in order of appearance. */
-  readonly complex: string[];
-  readonly resources: readonly WireResource[];
-  /** Typed JSON of each scope. */
-  readonly scopes: readonly string[];
+  readonly name: readonly string[];
+  readonly traceState: readonly string[];
+  readonly statusMessage: readonly string[];
+  /** For each span, for each attribute: key, value. */
+  readonly attrs: unknown[];
+  /** For each span, for each event: time, name, dropped count, attribute count, then key, value pairs. */
+  readonly events: unknown[];
+  /** Spans with links: [span index, links]. */
+  readonly links: [number, readonly SpanLink[]][];
+  readonly resources: readonly Resource[];
+  readonly scopes: readonly InstrumentationScope[];
 }
 
-export interface WireResource {
-  readonly serviceName: string;
-  /** Typed JSON of the resource. */
-  readonly enc: string;
-}
-
-export const INTS_PER_SPAN = 9;
-export const IDS_PER_SPAN = TRACE_ID_BYTES + 2 * SPAN_ID_BYTES;
+export const INTS_PER_SPAN = 10;
 
 export function encodeResource(resource: Resource): WireResource {
   return {
@@ -45,18 +41,14 @@ export function encodeResource(resource: Resource): WireResource {
   };
 }
 
-export function encodeScope(scope: InstrumentationScope): string {
-  return JSON.stringify([scope.name, scope.version, attributesToTyped(scope.attributes), scope.droppedAttributesCount, scope.schemaUrl]);
+export interface WireResource {
+  readonly serviceName: string;
+  /** Typed JSON of the resource. */
+  readonly enc: string;
 }
 
-/**
- * Events of a span as one string: per event `\x1c offset \x1d name \x1d dropped` followed by its
- * attributes as a searchable run; the offset is the event time minus the span start, in ns.
- */
-export function encodeEvents(events: readonly SpanEvent[], start: bigint): string {
-  let out = '';
-  for (const e of events) out += `\x1c${e.timeUnixNano - start}\x1d${escapeField(e.name)}\x1d${e.droppedAttributesCount}${attributesToRun(e.attributes)}`;
-  return out;
+export function encodeScope(scope: InstrumentationScope): string {
+  return JSON.stringify([scope.name, scope.version, attributesToTyped(scope.attributes), scope.droppedAttributesCount, scope.schemaUrl]);
 }
 
 export function encodeLinks(links: readonly SpanLink[]): string {
@@ -64,22 +56,21 @@ export function encodeLinks(links: readonly SpanLink[]): string {
   return JSON.stringify(links.map((l) => [l.traceId, l.spanId, l.traceState, l.flags, l.droppedAttributesCount, attributesToTyped(l.attributes)]));
 }
 
+/** The transferable buffers of a SpanWire. */
+export function spanWireBuffers(wire: SpanWire): ArrayBuffer[] {
+  return [wire.traceId, wire.spanId, wire.parentSpanId, wire.start, wire.end, wire.ints].map((a) => a.buffer as ArrayBuffer);
+}
+
 export function encodeSpanBatch(batch: SpanBatch): SpanWire {
   const n = batch.length;
-  const ids = new Uint8Array(n * IDS_PER_SPAN);
-  const times = new BigUint64Array(2 * n);
   const ints = new Uint32Array(n * INTS_PER_SPAN);
-  const strs: string[] = [];
-  const complex: string[] = [];
+  const attrs: unknown[] = [];
+  const events: unknown[] = [];
+  const links: [number, readonly SpanLink[]][] = [];
   for (let i = 0; i < n; i++) {
-    ids.set(batch.traceId.subarray(i * TRACE_ID_BYTES, (i + 1) * TRACE_ID_BYTES), i * IDS_PER_SPAN);
-    ids.set(batch.spanId.subarray(i * SPAN_ID_BYTES, (i + 1) * SPAN_ID_BYTES), i * IDS_PER_SPAN + TRACE_ID_BYTES);
-    ids.set(batch.parentSpanId.subarray(i * SPAN_ID_BYTES, (i + 1) * SPAN_ID_BYTES), i * IDS_PER_SPAN + TRACE_ID_BYTES + SPAN_ID_BYTES);
-    const start = batch.startTimeUnixNano[i];
-    times[2 * i] = start;
-    times[2 * i + 1] = batch.endTimeUnixNano[i];
-    const attributes = batch.attributes[i];
     const k = i * INTS_PER_SPAN;
+    const attributes = batch.attributes[i];
+    const spanEvents = batch.events[i];
     ints[k] = batch.flags[i];
     ints[k + 1] = batch.kind[i];
     ints[k + 2] = batch.statusCode[i];
@@ -89,24 +80,31 @@ export function encodeSpanBatch(batch: SpanBatch): SpanWire {
     ints[k + 6] = batch.droppedEventsCount[i];
     ints[k + 7] = batch.droppedLinksCount[i];
     ints[k + 8] = attributes.length;
-    let codes = '';
-    for (const kv of attributes) {
-      const code = typeCodeOf(kv.value);
-      codes += code;
-      if (code === 'a' || code === 'k') complex.push(JSON.stringify(toTyped(kv.value)));
+    ints[k + 9] = spanEvents.length;
+    for (const kv of attributes) attrs.push(kv.key, kv.value);
+    for (const e of spanEvents) {
+      events.push(e.timeUnixNano, e.name, e.droppedAttributesCount, e.attributes.length);
+      for (const kv of e.attributes) events.push(kv.key, kv.value);
     }
-    const events = batch.events[i];
-    strs.push(
-      batch.name[i],
-      batch.traceState[i],
-      batch.statusMessage[i],
-      codes,
-      events.length === 0 ? '' : encodeEvents(events, start),
-      encodeLinks(batch.links[i]),
-    );
-    for (const kv of attributes) strs.push(kv.key, textOf(kv.value));
+    if (batch.links[i].length > 0) links.push([i, batch.links[i]]);
   }
-  return { n, ids, times, ints, strs, complex, resources: batch.resources.map(encodeResource), scopes: batch.scopes.map(encodeScope) };
+  return {
+    n,
+    traceId: batch.traceId.slice(0, n * TRACE_ID_BYTES),
+    spanId: batch.spanId.slice(0, n * SPAN_ID_BYTES),
+    parentSpanId: batch.parentSpanId.slice(0, n * SPAN_ID_BYTES),
+    start: batch.startTimeUnixNano.slice(0, n),
+    end: batch.endTimeUnixNano.slice(0, n),
+    ints,
+    name: batch.name.length === n ? batch.name : batch.name.slice(0, n),
+    traceState: batch.traceState.length === n ? batch.traceState : batch.traceState.slice(0, n),
+    statusMessage: batch.statusMessage.length === n ? batch.statusMessage : batch.statusMessage.slice(0, n),
+    attrs,
+    events,
+    links,
+    resources: batch.resources,
+    scopes: batch.scopes,
+  };
 }
 
 /** One log record, flattened for the worker. */
@@ -132,8 +130,8 @@ export interface WireLog {
 
 export interface LogWire {
   readonly records: WireLog[];
-  readonly resources: readonly WireResource[];
-  readonly scopes: readonly string[];
+  readonly resources: readonly Resource[];
+  readonly scopes: readonly InstrumentationScope[];
 }
 
 export function encodeLogBatch(batch: LogBatch): LogWire {
@@ -161,7 +159,7 @@ export function encodeLogBatch(batch: LogBatch): LogWire {
       scope: batch.scopeIndex[i],
     });
   }
-  return { records, resources: batch.resources.map(encodeResource), scopes: batch.scopes.map(encodeScope) };
+  return { records, resources: batch.resources, scopes: batch.scopes };
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -3,10 +3,10 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { RetentionPolicy, RetentionResult, StoreStats } from '@tracelight/store';
+import type { RetentionPolicy, RetentionResult } from '@tracelight/store';
 import { createDedupWindow } from './dedup-window.js';
 import { Dictionaries } from './dictionaries.js';
-import type { CallMethod, Request, Response, WireError, WorkerConfig } from './protocol.js';
+import type { CallMethod, DuckDBStoreStats, Request, Response, WireError, WorkerConfig } from './protocol.js';
 import { ConnectionPool, Reader } from './reader.js';
 import { DDL, SCHEMA_VERSION } from './schema.js';
 import { GroupWriter } from './writer.js';
@@ -101,9 +101,18 @@ async function main(): Promise<void> {
     }
   };
 
-  const stats = async (): Promise<StoreStats> => {
+  const stats = async (): Promise<DuckDBStoreStats> => {
     const [[spans, logs]] = (await admin.runAndReadAll(`SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs)`)).getRowsJS();
-    return { spanCount: Number(spans), logCount: Number(logs), bytes: await dataBytes(admin) };
+    const w = writer.stats;
+    return {
+      spanCount: Number(spans),
+      logCount: Number(logs),
+      bytes: await dataBytes(admin),
+      groupCommits: w.groups,
+      duplicatesSkipped: w.duplicatesSkipped,
+      appendMs: Math.round(w.appendMs),
+      commitMs: Math.round(w.commitMs),
+    };
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -190,7 +199,7 @@ async function primeDedup(con: DuckDBConnection, dedup: ReturnType<typeof create
     view.setBigUint64(0, found[i][0] as bigint);
     view.setBigUint64(8, found[i][1] as bigint);
     view.setBigUint64(16, found[i][2] as bigint);
-    dedup.seen(ids, 0);
+    dedup.seen(ids, 0, ids, 16);
   }
 }
 

@@ -1,11 +1,12 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-api';
-import { BIGINT, DuckDBDataChunk, LIST, UBIGINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
-import type { SpanKind } from '@tracelight/core';
+import type { DuckDBAppender, DuckDBConnection, DuckDBListValue, DuckDBType } from '@duckdb/node-api';
+import { BIGINT, DuckDBDataChunk, LIST, listValue, UBIGINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
+import type { AnyValue, SpanKind } from '@tracelight/core';
+import { EMPTY_RESOURCE, EMPTY_SCOPE } from '@tracelight/core';
 import type { DedupWindow } from './dedup-window.js';
 import type { Dictionaries } from './dictionaries.js';
-import { escapeField } from './value-codec.js';
+import { escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
 import type { LogWire, SpanWire } from './wire.js';
-import { IDS_PER_SPAN, INTS_PER_SPAN } from './wire.js';
+import { encodeLinks, encodeResource, encodeScope, INTS_PER_SPAN } from './wire.js';
 
 /** Column types of `spans`, in SPAN_COLUMNS order. */
 const SPAN_TYPES: DuckDBType[] = [
@@ -36,6 +37,10 @@ export interface WriterStats {
   minStart: bigint;
   duplicatesSkipped: number;
   groups: number;
+  spansWritten: number;
+  /** Milliseconds spent building rows and appending (this thread), and waiting for COMMIT (DuckDB's threads). */
+  appendMs: number;
+  commitMs: number;
 }
 
 /**
@@ -50,7 +55,7 @@ export class GroupWriter {
   private committing = false;
   private idle: (() => void)[] = [];
   private nextGrp: bigint;
-  readonly stats: WriterStats = { maxStart: 0n, minStart: 0n, duplicatesSkipped: 0, groups: 0 };
+  readonly stats: WriterStats = { maxStart: 0n, minStart: 0n, duplicatesSkipped: 0, groups: 0, spansWritten: 0, appendMs: 0, commitMs: 0 };
 
   private readonly con: DuckDBConnection;
   private readonly spansAppender: DuckDBAppender;
@@ -143,6 +148,7 @@ export class GroupWriter {
     try {
       await this.con.run('BEGIN TRANSACTION');
       began = true;
+      const t0 = performance.now();
       // Dictionary ids are assigned while appending, so appends come first; their rows join the
       // same transaction.
       const index = new Map<bigint, bigint>();
@@ -161,10 +167,14 @@ export class GroupWriter {
       this.spansAppender.flushSync();
       this.indexAppender.flushSync();
       this.logsAppender.flushSync();
+      const t1 = performance.now();
       await this.dicts.writePending(this.con);
       await this.con.run('COMMIT');
       this.dicts.commit();
       this.stats.groups++;
+      this.stats.appendMs += t1 - t0;
+      this.stats.commitMs += performance.now() - t1;
+      for (const job of group) if (job.kind === 'spans') this.stats.spansWritten += job.size;
       for (const job of group) job.done();
     } catch (error) {
       this.dicts.rollback();
@@ -176,63 +186,83 @@ export class GroupWriter {
 
   private collectSpans(wire: SpanWire, grp: bigint, rows: SpanRows, index: Map<bigint, bigint>): void {
     const dicts = this.dicts;
-    const resourceIds = wire.resources.map((r) => dicts.resource(r));
-    const scopeIds = wire.scopes.map((s) => dicts.scope(s));
-    const view = new DataView(wire.ids.buffer, wire.ids.byteOffset, wire.ids.byteLength);
-    let s = 0;
-    let c = 0;
+    const resourceIds = wire.resources.map((r) => dicts.resource(encodeResource(r)));
+    const scopeIds = wire.scopes.map((s) => dicts.scope(encodeScope(s)));
+    const tv = new DataView(wire.traceId.buffer, wire.traceId.byteOffset, wire.traceId.byteLength);
+    const sv = new DataView(wire.spanId.buffer, wire.spanId.byteOffset, wire.spanId.byteLength);
+    const pv = new DataView(wire.parentSpanId.buffer, wire.parentSpanId.byteOffset, wire.parentSpanId.byteLength);
+    const links = new Map(wire.links);
+    const { attrs, events } = wire;
+    let a = 0;
+    let e = 0;
     let lastHi = -1n;
     let lastLo = -1n;
     let lastKey = 0n;
     for (let i = 0; i < wire.n; i++) {
       const k = i * INTS_PER_SPAN;
       const attrCount = wire.ints[k + 8];
-      const name = wire.strs[s];
-      const codes = wire.strs[s + 3];
-      const base = s;
-      s += 6 + 2 * attrCount;
-      let complexCount = 0;
-      for (let a = 0; a < codes.length; a++) if (codes[a] === 'a' || codes[a] === 'k') complexCount++;
-      const complexFrom = c;
-      c += complexCount;
-      if (this.dedup.seen(wire.ids, i * IDS_PER_SPAN)) {
+      const eventCount = wire.ints[k + 9];
+      const attrFrom = a;
+      a += 2 * attrCount;
+      const eventFrom = e;
+      for (let j = 0; j < eventCount; j++) e += 4 + 2 * (events[e + 3] as number);
+      if (this.dedup.seen(wire.traceId, i * 16, wire.spanId, i * 8)) {
         this.stats.duplicatesSkipped++;
         continue;
       }
-      const o = i * IDS_PER_SPAN;
-      const hi = view.getBigUint64(o);
-      const lo = view.getBigUint64(o + 8);
-      const start = clamp(wire.times[2 * i]);
-      const duration = clamp(wire.times[2 * i + 1] - wire.times[2 * i]);
-      const resource = resourceIds[wire.ints[k + 3]] ?? resourceIds[0] ?? dicts.resource({ serviceName: 'unknown_service', enc: '[[],0,""]' });
+      const hi = tv.getBigUint64(i * 16);
+      const lo = tv.getBigUint64(i * 16 + 8);
+      const rawStart = wire.start[i];
+      const start = clamp(rawStart);
       const keys: string[] = new Array(attrCount);
       const values: string[] = new Array(attrCount);
-      for (let a = 0; a < attrCount; a++) {
-        keys[a] = wire.strs[base + 6 + 2 * a];
-        values[a] = escapeField(wire.strs[base + 7 + 2 * a]);
+      let codes = '';
+      let complex: string[] | undefined;
+      for (let j = 0; j < attrCount; j++) {
+        const value = attrs[attrFrom + 2 * j + 1] as AnyValue;
+        const code = typeCodeOf(value);
+        keys[j] = attrs[attrFrom + 2 * j] as string;
+        values[j] = escapeField(textOf(value));
+        codes += code;
+        if (code === 'a' || code === 'k') (complex ??= []).push(JSON.stringify(toTyped(value)));
       }
+      let eventText: string | null = null;
+      if (eventCount > 0) {
+        eventText = '';
+        for (let j = 0, x = eventFrom; j < eventCount; j++) {
+          const n = events[x + 3] as number;
+          eventText += `\x1c${(events[x] as bigint) - rawStart}\x1d${escapeField(events[x + 1] as string)}\x1d${events[x + 2] as number}`;
+          x += 4;
+          if (n > 0) {
+            for (let m = 0; m < n; m++, x += 2) eventText += runEntry(events[x] as string, events[x + 1] as AnyValue);
+            eventText += '\x1f';
+          }
+        }
+      }
+      const resource = resourceIds[wire.ints[k + 3]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
+      const spanLinks = links.get(i);
       rows.grp.push(grp);
       rows.traceHi.push(hi);
       rows.traceLo.push(lo);
-      rows.spanId.push(view.getBigUint64(o + 16));
-      rows.parentId.push(view.getBigUint64(o + 24));
+      rows.spanId.push(sv.getBigUint64(i * 8));
+      rows.parentId.push(pv.getBigUint64(i * 8));
       rows.start.push(start);
-      rows.duration.push(duration);
-      rows.op.push(dicts.op(dicts.resources[resource].service, name, wire.ints[k + 1] as SpanKind));
+      rows.duration.push(clamp(wire.end[i] - rawStart));
+      rows.op.push(dicts.op(dicts.resources[resource].service, wire.name[i], wire.ints[k + 1] as SpanKind));
       rows.resource.push(resource);
-      rows.scope.push(scopeIds[wire.ints[k + 4]] ?? scopeIds[0] ?? dicts.scope('["","",[],0,""]'));
+      rows.scope.push(scopeIds[wire.ints[k + 4]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE)));
       rows.status.push(wire.ints[k + 2]);
       rows.flags.push(wire.ints[k]);
       rows.droppedAttrs.push(wire.ints[k + 5]);
       rows.droppedEvents.push(wire.ints[k + 6]);
       rows.droppedLinks.push(wire.ints[k + 7]);
       rows.keyset.push(dicts.keyset(codes, keys));
-      rows.values.push(values);
-      rows.complex.push(complexCount === 0 ? null : JSON.stringify(wire.complex.slice(complexFrom, complexFrom + complexCount)));
-      rows.statusMessage.push(nullIfEmpty(escapeField(wire.strs[base + 2])));
-      rows.traceState.push(nullIfEmpty(escapeField(wire.strs[base + 1])));
-      rows.events.push(nullIfEmpty(wire.strs[base + 4]));
-      rows.links.push(nullIfEmpty(wire.strs[base + 5]));
+      rows.values.push(listValue(values));
+      rows.complex.push(complex ? JSON.stringify(complex) : null);
+      rows.statusMessage.push(nullIfEmpty(escapeField(wire.statusMessage[i])));
+      rows.traceState.push(nullIfEmpty(escapeField(wire.traceState[i])));
+      rows.events.push(eventText);
+      rows.links.push(spanLinks ? encodeLinks(spanLinks) : null);
       if (start > this.stats.maxStart) this.stats.maxStart = start;
       if (start < this.stats.minStart || this.stats.minStart === 0n) this.stats.minStart = start;
       if (hi !== lastHi || lo !== lastLo) {
@@ -258,11 +288,7 @@ export class GroupWriter {
     for (let col = 0; col < columns.length; col++) {
       const vector = chunk.getColumnVector(col) as unknown as { setItem(i: number, v: unknown): void; flush(): void };
       const values = columns[col];
-      if (col === 16) {
-        for (let i = 0; i < n; i++) vector.setItem(i, { items: values[i] });
-      } else {
-        for (let i = 0; i < n; i++) vector.setItem(i, values[i]);
-      }
+      for (let i = 0; i < n; i++) vector.setItem(i, values[i]);
       vector.flush();
     }
     this.spansAppender.appendDataChunk(chunk);
@@ -271,10 +297,10 @@ export class GroupWriter {
 
   private appendLogs(wire: LogWire, grp: bigint): void {
     const a = this.logsAppender;
-    const resourceIds = wire.resources.map((r) => this.dicts.resource(r));
-    const scopeIds = wire.scopes.map((s) => this.dicts.scope(s));
+    const resourceIds = wire.resources.map((r) => this.dicts.resource(encodeResource(r)));
+    const scopeIds = wire.scopes.map((s) => this.dicts.scope(encodeScope(s)));
     for (const r of wire.records) {
-      const resource = resourceIds[r.resource] ?? this.dicts.resource({ serviceName: 'unknown_service', enc: '[[],0,""]' });
+      const resource = resourceIds[r.resource] ?? this.dicts.resource(encodeResource(EMPTY_RESOURCE));
       a.appendUBigInt(grp);
       a.appendBigInt(clamp(r.time));
       a.appendBigInt(clamp(r.timeUnixNano));
@@ -291,7 +317,7 @@ export class GroupWriter {
       a.appendVarchar(r.spanId);
       a.appendVarchar(escapeField(r.eventName));
       a.appendUInteger(resource);
-      a.appendUInteger(scopeIds[r.scope] ?? this.dicts.scope('["","",[],0,""]'));
+      a.appendUInteger(scopeIds[r.scope] ?? this.dicts.scope(encodeScope(EMPTY_SCOPE)));
       a.endRow();
     }
   }
@@ -314,7 +340,7 @@ interface SpanRows {
   droppedEvents: number[];
   droppedLinks: number[];
   keyset: number[];
-  values: string[][];
+  values: DuckDBListValue[];
   complex: (string | null)[];
   statusMessage: (string | null)[];
   traceState: (string | null)[];
