@@ -189,6 +189,10 @@ describe('OTLP/JSON decoding', () => {
     const { batch, rejected } = decodeTraceRequest(body(text), 'json');
     expect(rejected).toBe(1);
     expect(spansOf(batch).map((s) => s.startTimeUnixNano)).toEqual([1_700_000_000_123_456_789n]);
+    // In the exact pass a long integer is still not a string.
+    const named = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"${SPAN}","startTimeUnixNano":1700000000123456789},
+      {"traceId":"${TRACE}","spanId":"${SPAN}","name":12345678901234567890}]}]}]}`;
+    expect(() => decodeTraceRequest(body(named), 'json')).toThrow(/Span.name must be a string/);
     const logs = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":18446744073709551615,"body":{"intValue":-9223372036854775807}}]}]}]}`;
     expect(logsOf(decodeLogsRequest(body(logs), 'json').batch)[0]).toMatchObject({ timeUnixNano: 2n ** 64n - 1n, body: -(2n ** 63n) + 1n });
   });

@@ -20,14 +20,19 @@ export function shapeError(message: string): OtlpDecodeError {
 
 type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 
+/** An integer literal too long for a double, kept as its source text by the exact pass. */
+class ExactInteger {
+  constructor(readonly source: string) {}
+}
+
 // JSON.parse turns 1700000000000000001 into a double. With the source text of the literal
-// (JSON.parse source access, Node >= 21) such integers stay exact, as decimal strings. A reviver
+// (JSON.parse source access, Node >= 21) such integers stay exact, as ExactIntegers. A reviver
 // slows JSON.parse down a lot, and senders normally write 64-bit integers as strings, so the
 // first pass parses plainly; an int64/fixed64 field holding an unsafe integer number then throws
 // NEEDS_EXACT_PASS, and the request is parsed and walked again with the reviver.
 const keepLongIntegers: Reviver = (_key, value, context) =>
   typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && INTEGER_LITERAL.test(context.source)
-    ? context.source
+    ? new ExactInteger(context.source)
     : value;
 
 const NEEDS_EXACT_PASS = Symbol('needs exact pass');
@@ -69,7 +74,7 @@ function bigIntOfNumber(v: number): bigint {
 /** A message field: an object, or undefined for a missing / null one. */
 export function jObject(v: unknown, what: string): JsonObject | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw shapeError(`${what} must be an object`);
+  if (typeof v !== 'object' || Array.isArray(v) || v instanceof ExactInteger) throw shapeError(`${what} must be an object`);
   return v as JsonObject;
 }
 
@@ -95,6 +100,7 @@ export function jBool(v: unknown, what: string): boolean {
 /** uint32 / fixed32: a number or a decimal string. */
 export function jUint32(v: unknown, what: string): number {
   if (v === undefined || v === null) return 0;
+  if (v instanceof ExactInteger) v = v.source;
   const n = typeof v === 'string' && UNSIGNED.test(v) ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff) return n;
   throw shapeError(`${what} must be an integer from 0 to 2^32-1`);
@@ -108,6 +114,7 @@ export function jEnum(v: unknown, names: Readonly<Record<string, number>>, what:
 
 /** fixed64 (times): a decimal string, parsed exactly, or a number. */
 export function jFixed64(v: unknown, what: string): bigint {
+  if (v instanceof ExactInteger) v = v.source;
   if (typeof v === 'string') {
     if (UNSIGNED.test(v)) {
       const n = BigInt(v);
@@ -126,6 +133,7 @@ export function jFixed64(v: unknown, what: string): bigint {
 
 /** int64: a decimal string, parsed exactly, or a number. */
 export function jInt64(v: unknown, what: string): bigint {
+  if (v instanceof ExactInteger) v = v.source;
   let n: bigint | undefined;
   if (typeof v === 'string') {
     if (SIGNED.test(v)) n = BigInt(v);
@@ -141,6 +149,7 @@ export function jInt64(v: unknown, what: string): bigint {
 /** double: a number, "NaN", "Infinity", "-Infinity" or a numeric string. */
 export function jDouble(v: unknown, what: string): number {
   if (typeof v === 'number') return v;
+  if (v instanceof ExactInteger) return Number(v.source);
   if (v === undefined || v === null) return 0;
   if (typeof v === 'string') {
     if (v === 'NaN') return NaN;
