@@ -133,27 +133,32 @@ function toSpan(
   const duration = micros(o.duration ?? 0, `${where}.duration`);
   const resource = resourceOf(typeof o.processID === 'string' ? o.processID : '', o.process, where);
 
+  // The parent is the first CHILD_OF reference within the trace, else the first FOLLOWS_FROM one
+  // (Jaeger's Span.ParentSpanID); every other reference is a link, tagged with its type as
+  // Jaeger's translator does.
+  const refs = array(o.references, `${where}.references`).map((r, i) => {
+    const ref = object(r, `${where}.references[${i}]`);
+    return {
+      traceId: hexId(ref.traceID, 32, `${where}.references[${i}].traceID`),
+      spanId: hexId(ref.spanID, 16, `${where}.references[${i}].spanID`),
+      childOf: ref.refType !== 'FOLLOWS_FROM',
+    };
+  });
   let parentSpanId = o.parentSpanID === undefined || o.parentSpanID === '' ? '' : hexId(o.parentSpanID, 16, `${where}.parentSpanID`);
   if (parentSpanId === '0000000000000000') parentSpanId = '';
-  const links: SpanLink[] = [];
-  array(o.references, `${where}.references`).forEach((r, i) => {
-    const ref = object(r, `${where}.references[${i}]`);
-    const refTrace = hexId(ref.traceID, 32, `${where}.references[${i}].traceID`);
-    const refSpan = hexId(ref.spanID, 16, `${where}.references[${i}].spanID`);
-    const childOf = ref.refType === 'CHILD_OF';
-    if (childOf && refTrace === traceId && (parentSpanId === '' || parentSpanId === refSpan)) {
-      parentSpanId = refSpan;
-      return;
-    }
-    links.push({
-      traceId: refTrace,
-      spanId: refSpan,
+  const inTrace = refs.filter((r) => r.traceId === traceId);
+  const parentRef = inTrace.find((r) => r.childOf) ?? inTrace[0];
+  if (parentSpanId === '' && parentRef) parentSpanId = parentRef.spanId;
+  const links: SpanLink[] = refs
+    .filter((r) => !(r.childOf && r.traceId === traceId && r.spanId === parentSpanId))
+    .map((r) => ({
+      traceId: r.traceId,
+      spanId: r.spanId,
       traceState: '',
-      attributes: [{ key: 'opentracing.ref_type', value: childOf ? 'child_of' : 'follows_from' }],
+      attributes: [{ key: 'opentracing.ref_type', value: r.childOf ? 'child_of' : 'follows_from' }],
       droppedAttributesCount: 0,
       flags: 0,
-    });
-  });
+    }));
 
   let kind: SpanKind = SpanKind.UNSPECIFIED;
   const status: { code: StatusCode; message: string } = { code: StatusCode.UNSET, message: '' };
