@@ -11,7 +11,6 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
-import { createServerRequestHook, createServerResponseHook } from './http/server-hooks.js';
 import { NatsInstrumentation } from './messaging/nats.js';
 
 /**
@@ -39,8 +38,6 @@ export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 export interface InstrumentationSettings {
   enabled: ReadonlySet<InstrumentationName>;
-  traceResponseHeader: boolean;
-  traceIdHeader?: string;
   /** Keep Express' per-middleware / router / handler spans (default false: one span per request). */
   expressLayerSpans: boolean;
   /** Send pino records to the global OpenTelemetry logger provider (logs export on). */
@@ -54,14 +51,8 @@ export function createInstrumentations(settings: InstrumentationSettings): Instr
   const out: Instrumentation[] = [];
   if (on('http')) {
     out.push(
-      new HttpInstrumentation({
-        ...settings.http,
-        requestHook: createServerRequestHook(),
-        responseHook: createServerResponseHook({
-          traceResponseHeader: settings.traceResponseHeader,
-          traceIdHeader: settings.traceIdHeader,
-        }),
-      }),
+      // Incoming requests are traced by the kit's leaner server instrumentation (http/server-instrumentation.ts).
+      new HttpInstrumentation({ ...settings.http, disableIncomingRequestInstrumentation: true }),
     );
   }
   if (on('undici')) out.push(new UndiciInstrumentation());

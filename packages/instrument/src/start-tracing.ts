@@ -15,6 +15,7 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Env, OtlpProtocol } from './config.js';
 import { readEnv, samplerFromEnv } from './config.js';
 import { enableFastifyRoutes } from './http/fastify.js';
+import { enableHttpServerTracing } from './http/server-instrumentation.js';
 import type { InstrumentationName } from './instrumentations.js';
 import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentations.js';
 import { buildResource } from './internal/resource.js';
@@ -176,12 +177,17 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
         tracerProvider,
         instrumentations: createInstrumentations({
           enabled,
-          traceResponseHeader: options.traceResponseHeader ?? true,
-          traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
           expressLayerSpans: options.expressLayerSpans ?? false,
           logSending: loggerProvider !== undefined,
         }),
       });
+  const stopHttpServer =
+    enabled.has('http') && !env.disabled
+      ? enableHttpServerTracing({
+          traceResponseHeader: options.traceResponseHeader ?? true,
+          traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
+        })
+      : () => {};
   const stopFastify = enabled.has('fastify') && !env.disabled ? enableFastifyRoutes() : () => {};
   const stopConsole = options.consoleLogCorrelation ?? env.consoleLogs ? enableConsoleLogCorrelation() : () => {};
 
@@ -208,6 +214,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
         for (const s of signals) process.removeListener(s, onSignal);
         stopConsole();
         stopFastify();
+        stopHttpServer();
         unregister();
         fromEnv?.shutdown?.();
         try {

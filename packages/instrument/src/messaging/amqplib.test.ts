@@ -55,7 +55,7 @@ describe('RabbitMQ (amqplib)', () => {
     });
     const res = await untracedFetch(`${frontUrl}/orders`, { headers: { traceparent: `00-${TRACE}-b7ad6b7169203331-01` } });
     expect(res.status).toBe(202);
-    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
+    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2 && s.some((x) => x.kind === SpanKind.CLIENT));
     const server = spans.find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/orders');
     const producer = spans.find((s) => s.kind === SpanKind.PRODUCER);
     const consumer = spans.find((s) => s.kind === SpanKind.CONSUMER);

@@ -72,7 +72,7 @@ describe('NATS', () => {
     await nc.flush();
     const res = await untracedFetch(`${frontUrl}/orders`, { headers: { traceparent: CALLER } });
     expect(res.status).toBe(202);
-    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
+    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2 && s.some((x) => x.kind === SpanKind.CLIENT));
     const server = spans.find((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/orders');
     const producer = byKind(spans, SpanKind.PRODUCER);
     const consumer = byKind(spans, SpanKind.CONSUMER);
@@ -139,7 +139,9 @@ describe('NATS', () => {
       for (const m of batch) m.ack();
     });
 
-    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.CONSUMER).length >= 2 && s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
+    const spans = await t.waitForSpans(
+      (s) => s.filter((x) => x.kind === SpanKind.CONSUMER).length >= 2 && s.filter((x) => x.kind === SpanKind.SERVER).length >= 2 && s.some((x) => x.kind === SpanKind.CLIENT),
+    );
     const producers = spans.filter((s) => s.kind === SpanKind.PRODUCER && s.name === `publish ${run}.js`);
     expect(producers).toHaveLength(3);
     const fromHttp = producers.find((p) => p.spanContext().traceId === TRACE)!;

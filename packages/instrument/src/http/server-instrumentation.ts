@@ -1,0 +1,166 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { RPCMetadata } from '@opentelemetry/core';
+import { isTracingSuppressed, RPCType, setRPCMetadata } from '@opentelemetry/core';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import { formatTraceparent } from '../propagation/traceparent.js';
+import type { WithRpcMetadata } from './server-hooks.js';
+import { kRpcMetadata, TRACERESPONSE_HEADER } from './server-hooks.js';
+
+/**
+ * The kit's own server span for `node:http` / `node:https` (which every Node framework sits on),
+ * in place of `@opentelemetry/instrumentation-http`'s incoming side: the same semantic
+ * conventions for the attributes it sets, but it computes them only for recorded spans, keeps no
+ * metrics, and sends `traceresponse`. Frameworks name the span by setting the RPC metadata's
+ * `route` (Express' official instrumentation, the kit's Fastify and Hono support).
+ * Outgoing `node:http` requests stay with `@opentelemetry/instrumentation-http`.
+ */
+
+export interface HttpServerTracingOptions {
+  /** Send `traceresponse` (default true). */
+  traceResponseHeader: boolean;
+  /** Also send the trace id alone in this header (e.g. `x-trace-id`). */
+  traceIdHeader?: string;
+}
+
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
+const kOriginalEmit = Symbol.for('tracelight.http-server.original-emit');
+
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type Proto = { emit: Emit; [kOriginalEmit]?: Emit };
+
+function recordRequestAttributes(span: Span, req: IncomingMessage, scheme: string, method: string): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const attrs: Attributes = {
+    [ATTR_URL_PATH]: q === -1 ? url : url.slice(0, q),
+    [ATTR_URL_SCHEME]: scheme,
+    [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (method === '_OTHER') attrs[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = req.method ?? '';
+  const host = req.headers.host;
+  if (host) {
+    const colon = host.lastIndexOf(':');
+    if (colon > 0 && host.indexOf(']', colon) === -1) {
+      attrs[ATTR_SERVER_ADDRESS] = host.slice(0, colon);
+      const port = Number(host.slice(colon + 1));
+      if (Number.isInteger(port)) attrs[ATTR_SERVER_PORT] = port;
+    } else {
+      attrs[ATTR_SERVER_ADDRESS] = host;
+    }
+  }
+  const ua = req.headers['user-agent'];
+  if (ua) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
+  const peer = req.socket?.remoteAddress;
+  if (peer) attrs[ATTR_NETWORK_PEER_ADDRESS] = peer;
+  span.setAttributes(attrs);
+}
+
+function finish(span: Span, res: ServerResponse, rpc: RPCMetadata, method: string): void {
+  try {
+    if (span.isRecording()) {
+      const status = res.statusCode;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (rpc.type === RPCType.HTTP && rpc.route) {
+        span.setAttribute(ATTR_HTTP_ROUTE, rpc.route);
+        span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${rpc.route}`);
+      }
+      if (status >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      } else if (!res.writableFinished) {
+        // The connection closed before the response was complete.
+        span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+      }
+    }
+  } finally {
+    span.end();
+  }
+}
+
+function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions): () => void {
+  if (proto[kOriginalEmit]) return () => {};
+  const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
+  const original = proto.emit;
+  const tracer = trace.getTracer('@tracelight/instrument/http');
+  const emit: Emit = function (this: unknown, event, ...args) {
+    if (event !== 'request' || isTracingSuppressed(context.active())) return original.call(this, event, ...args);
+    const req = args[0] as IncomingMessage & WithRpcMetadata;
+    const res = args[1] as ServerResponse;
+    let span: Span;
+    let ctx;
+    let rpc: RPCMetadata;
+    let method = 'GET';
+    try {
+      const raw = req.method ?? 'GET';
+      method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
+      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+      span = tracer.startSpan(
+        method === '_OTHER' ? 'HTTP' : method,
+        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
+        parent,
+      );
+      if (span.isRecording()) recordRequestAttributes(span, req, scheme, method);
+      rpc = { type: RPCType.HTTP, span };
+      req[kRpcMetadata] = rpc;
+      const sc = span.spanContext();
+      if (options.traceResponseHeader) res.setHeader(TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
+      if (options.traceIdHeader) res.setHeader(options.traceIdHeader, sc.traceId);
+      ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
+      // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
+      context.bind(ctx, req);
+      context.bind(ctx, res);
+      const s = span;
+      const r = rpc;
+      const m = method;
+      res.once('close', () => finish(s, res, r, m));
+    } catch {
+      // instrumentation never breaks the server
+      return original.call(this, event, ...args);
+    }
+    return context.with(ctx, () => {
+      try {
+        return original.call(this, event, ...args);
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      }
+    });
+  };
+  proto.emit = emit;
+  Object.defineProperty(proto, kOriginalEmit, { value: original, configurable: true });
+  return () => {
+    if (proto.emit !== emit) return;
+    if (hadOwn) proto.emit = original;
+    else delete (proto as Partial<Proto>).emit;
+    delete proto[kOriginalEmit];
+  };
+}
+
+/** Starts tracing incoming requests of every `node:http` and `node:https` server; returns the undo. */
+export function enableHttpServerTracing(options: HttpServerTracingOptions): () => void {
+  const undo = [
+    patch(http.Server.prototype as unknown as Proto, 'http', options),
+    patch(https.Server.prototype as unknown as Proto, 'https', options),
+  ];
+  return () => {
+    for (const u of undo) u();
+  };
+}
