@@ -68,7 +68,7 @@ describe('clickhouse store', () => {
     expect(versions.trim()).toBe('1');
     const tables = await httpQuery(ch!.url, "SELECT name FROM system.tables WHERE database = 'migrate_twice' ORDER BY name FORMAT CSV");
     expect(tables.trim().split('\n').map((s) => s.replaceAll('"', ''))).toEqual([
-      'logs', 'operations', 'operations_mv', 'retention', 'schema_migrations', 'span_index', 'span_index_mv', 'spans', 'spans_input', 'spans_mv',
+      'logs', 'operations', 'operations_mv', 'resources', 'retention', 'schema_migrations', 'span_index', 'span_index_mv', 'spans', 'spans_input', 'spans_mv',
     ]);
     await a.writeSpans(createTraceGenerator({ seed: 1, startTimeUnixNano: base }).nextBatch(3));
     expect((await b.findTraceIds({})).length).toBe(3);

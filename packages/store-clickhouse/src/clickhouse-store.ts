@@ -1,4 +1,4 @@
-import type { LogBatch, SpanBatch } from '@tracelight/core';
+import type { LogBatch, Resource, SpanBatch } from '@tracelight/core';
 import { TracelightError } from '@tracelight/core';
 import type { RetentionPolicy, Store, StoreCapabilities } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
@@ -11,10 +11,11 @@ import { migrate } from './internal/migrate.js';
 import * as reader from './internal/reader.js';
 import type { ReaderContext } from './internal/reader.js';
 import { applyRetention, stats } from './internal/retention.js';
-import { encodeLogRows, encodeSpanRows } from './internal/rows.js';
+import type { EncodedResource } from './internal/rows.js';
+import { encodeLogRows, encodeResource, encodeResourceRows, encodeSpanRows } from './internal/rows.js';
 import { RowBinaryWriter } from './internal/row-binary.js';
 import type { SchemaContext } from './internal/schema.js';
-import { LOG_COLUMNS, SPAN_INPUT_COLUMNS, tableNames, ttlStatements } from './internal/schema.js';
+import { LOG_COLUMNS, RESOURCE_COLUMNS, SPAN_INPUT_COLUMNS, tableNames, ttlStatements } from './internal/schema.js';
 import { isPlainIdentifier, sqlString } from './internal/sql.js';
 
 export interface ClickHouseStoreOptions {
@@ -129,6 +130,49 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
   let shuttingDown: Promise<void> | undefined;
   let retentionTimer: ReturnType<typeof setInterval> | undefined;
   let lastArrival = 0n;
+  /** Resources this process has written (by id); others are written before the rows that use them. */
+  const knownResources = new Set<string>();
+  const MAX_KNOWN_RESOURCES = 100_000;
+  /** Reused for encoding: each batch is encoded into it, then copied out at its exact size. */
+  let scratch = new RowBinaryWriter(1 << 20);
+
+  const encode = (write: (w: RowBinaryWriter) => void): Buffer => {
+    scratch.reset();
+    write(scratch);
+    const out = scratch.finish();
+    if (scratch.capacity > 64 << 20) scratch = new RowBinaryWriter(1 << 20);
+    return out;
+  };
+
+  /** Resource inserts in flight, by resource id: concurrent writers of one resource share one. */
+  const writingResources = new Map<string, Promise<void>>();
+
+  /** Encodes the batch's resources and writes those this process has not written yet. */
+  const ensureResources = async (c: Connection, resources: readonly Resource[]): Promise<EncodedResource[]> => {
+    const encoded = resources.map(encodeResource);
+    const waits: Promise<void>[] = [];
+    const missing = new Map<string, EncodedResource>();
+    for (const r of encoded) {
+      if (knownResources.has(r.key) || missing.has(r.key)) continue;
+      const inFlight = writingResources.get(r.key);
+      if (inFlight) waits.push(inFlight);
+      else missing.set(r.key, r);
+    }
+    if (missing.size > 0) {
+      const rows = [...missing.values()];
+      const insert = c.insertRowBinary(`${tables.resources} (${RESOURCE_COLUMNS.join(', ')})`, encode((w) => encodeResourceRows(rows, w))).then(() => {
+        if (knownResources.size + rows.length > MAX_KNOWN_RESOURCES) knownResources.clear();
+        for (const r of rows) knownResources.add(r.key);
+      });
+      const settled = insert.finally(() => {
+        for (const r of rows) writingResources.delete(r.key);
+      });
+      for (const r of rows) writingResources.set(r.key, settled);
+      waits.push(settled);
+    }
+    await Promise.all(waits);
+    return encoded;
+  };
 
   const arrival = () => {
     const now = BigInt(Date.now()) * 1_000_000n;
@@ -232,19 +276,17 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
     },
 
     async writeSpans(batch: SpanBatch) {
-      ready();
+      const { conn: c } = ready();
       if (batch.length === 0) return;
-      const w = new RowBinaryWriter(Math.max(4096, batch.length * 512));
-      encodeSpanRows(batch, w);
-      await spanQueue!.enqueue(w.view(), batch.length);
+      const resources = await ensureResources(c, batch.resources);
+      await spanQueue!.enqueue(encode((w) => encodeSpanRows(batch, resources, w)), batch.length);
     },
 
     async writeLogs(batch: LogBatch) {
-      ready();
+      const { conn: c } = ready();
       if (batch.length === 0) return;
-      const w = new RowBinaryWriter(Math.max(4096, batch.length * 256));
-      encodeLogRows(batch, w, arrival);
-      await logQueue!.enqueue(w.view(), batch.length);
+      const resources = await ensureResources(c, batch.resources);
+      await logQueue!.enqueue(encode((w) => encodeLogRows(batch, resources, w, arrival)), batch.length);
     },
 
     getServices: async () => reader.getServices(ready().read),

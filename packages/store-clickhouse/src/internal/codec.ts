@@ -3,7 +3,7 @@
 // scope. Our own small format, versioned by its first byte, so that the store depends on core
 // only. Resources and scopes are encoded once per batch and stored in columns of their own
 // (identical values compress to almost nothing); reading decodes each distinct blob once.
-import type { AnyValue, Attributes, InstrumentationScope, KeyValue, LogRecord, Resource, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '@tracelight/core';
+import type { AnyValue, Attributes, InstrumentationScope, KeyValue, LogRecord, Resource, Span, SpanBatch, SpanEvent, SpanKind, SpanLink, StatusCode } from '@tracelight/core';
 import { TracelightError } from '@tracelight/core';
 import type { RowBinaryReader, RowBinaryWriter } from './row-binary.js';
 
@@ -141,44 +141,44 @@ export function readScope(r: RowBinaryReader): InstrumentationScope {
   return { name, version, attributes, droppedAttributesCount, schemaUrl: r.string() };
 }
 
-/** The parts of a span that are not its ids, resource or scope. */
-export interface SpanBody {
-  readonly traceState: string;
-  readonly flags: number;
-  readonly name: string;
-  readonly kind: number;
-  readonly startTimeUnixNano: bigint;
-  readonly endTimeUnixNano: bigint;
-  readonly attributes: Attributes;
-  readonly droppedAttributesCount: number;
-  readonly events: readonly SpanEvent[];
-  readonly droppedEventsCount: number;
-  readonly links: readonly SpanLink[];
-  readonly droppedLinksCount: number;
-  readonly statusCode: number;
-  readonly statusMessage: string;
+/** Little-endian bytes of a time column, so times are copied without making a BigInt. */
+export function timeBytes(times: BigUint64Array): Uint8Array {
+  return new Uint8Array(times.buffer, times.byteOffset, times.byteLength);
 }
 
-export function writeSpanBody(w: RowBinaryWriter, s: SpanBody): void {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Span `i` of `batch` without its ids, resource and scope. `starts`/`ends` are timeBytes() of
+ * the batch's time columns (made once per batch by the caller).
+ */
+export function writeSpanBody(w: RowBinaryWriter, batch: SpanBatch, i: number, starts = timeBytes(batch.startTimeUnixNano), ends = timeBytes(batch.endTimeUnixNano)): void {
   w.u8(FORMAT_V1);
-  w.string(s.traceState);
-  w.varint(s.flags >>> 0);
-  w.string(s.name);
-  w.u8(s.kind);
-  w.u64(s.startTimeUnixNano);
-  w.u64(s.endTimeUnixNano);
-  writeAttributes(w, s.attributes);
-  w.varint(s.droppedAttributesCount);
-  w.varint(s.events.length);
-  for (const e of s.events) {
+  w.string(batch.traceState[i]);
+  w.varint(batch.flags[i]);
+  w.string(batch.name[i]);
+  w.u8(batch.kind[i]);
+  if (LITTLE_ENDIAN) {
+    w.raw(starts, i * 8, 8);
+    w.raw(ends, i * 8, 8);
+  } else {
+    w.u64(batch.startTimeUnixNano[i]);
+    w.u64(batch.endTimeUnixNano[i]);
+  }
+  writeAttributes(w, batch.attributes[i]);
+  w.varint(batch.droppedAttributesCount[i]);
+  const events = batch.events[i];
+  w.varint(events.length);
+  for (const e of events) {
     w.u64(e.timeUnixNano);
     w.string(e.name);
     writeAttributes(w, e.attributes);
     w.varint(e.droppedAttributesCount);
   }
-  w.varint(s.droppedEventsCount);
-  w.varint(s.links.length);
-  for (const l of s.links) {
+  w.varint(batch.droppedEventsCount[i]);
+  const links = batch.links[i];
+  w.varint(links.length);
+  for (const l of links) {
     w.string(l.traceId);
     w.string(l.spanId);
     w.string(l.traceState);
@@ -186,9 +186,9 @@ export function writeSpanBody(w: RowBinaryWriter, s: SpanBody): void {
     w.varint(l.droppedAttributesCount);
     w.varint(l.flags >>> 0);
   }
-  w.varint(s.droppedLinksCount);
-  w.u8(s.statusCode);
-  w.string(s.statusMessage);
+  w.varint(batch.droppedLinksCount[i]);
+  w.u8(batch.statusCode[i]);
+  w.string(batch.statusMessage[i]);
 }
 
 /** A span from its stored body plus the columns that hold its ids, resource and scope. */

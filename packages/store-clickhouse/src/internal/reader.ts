@@ -27,7 +27,7 @@ import {
   normalizeTraceQuery,
   summarizeTrace,
 } from '@tracelight/store';
-import type { SummarySpan } from '@tracelight/store';
+import type { NormalizedTraceQuery, SummarySpan } from '@tracelight/store';
 import { readLog, readResource, readScope, readSpan } from './codec.js';
 import type { Connection } from './connection.js';
 import { RowBinaryReader } from './row-binary.js';
@@ -74,6 +74,42 @@ export interface ReaderContext {
   readonly joinSettings: Readonly<Record<string, string | number>> | undefined;
 }
 
+/** The resource ids as UInt64 literals (they are stored as 8 little-endian bytes). */
+function resourceIdLiteral(id: Buffer): string {
+  return sqlUInt64(id.readBigUInt64LE(0));
+}
+
+/** Resources by id (hex of their 8 bytes). */
+async function loadResources(ctx: ReaderContext, ids: readonly Buffer[]): Promise<Map<string, Resource>> {
+  const out = new Map<string, Resource>();
+  for (const part of chunks(ids, IDS_PER_QUERY)) {
+    const data = await ctx.conn.binary(`SELECT resource_id, blob FROM ${ctx.tables.resources} WHERE resource_id IN ${sqlInList(part, resourceIdLiteral)}`);
+    const r = new RowBinaryReader(data);
+    while (!r.done) {
+      const id = r.fixed(8).toString('hex');
+      const blob = r.bytes();
+      if (!out.has(id)) out.set(id, readResource(new RowBinaryReader(blob)));
+    }
+  }
+  return out;
+}
+
+/**
+ * Stands in for a resource row that cannot be found (it is written before the spans that refer
+ * to it, so only a damaged database lacks one): the span keeps at least its service name.
+ */
+function missingResource(service: string): Resource {
+  return { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+/** Ids of the resources that have attribute key = value (text form), as UInt64 literals. */
+async function resourcesWith(ctx: ReaderContext, key: string, value: string): Promise<string[]> {
+  const rows = await ctx.conn.json<{ id: string }>(
+    `SELECT DISTINCT resource_id AS id FROM ${ctx.tables.resources} WHERE ${keyValueCondition('attr_keys', 'attr_values', key, value)}`,
+  );
+  return rows.map((r) => sqlUInt64(BigInt(r.id)));
+}
+
 export async function getServices(ctx: ReaderContext): Promise<string[]> {
   const floor = await retentionFloor(ctx);
   const rows = await ctx.conn.json<{ service: string }>(
@@ -104,12 +140,21 @@ async function retentionFloor(ctx: ReaderContext): Promise<bigint> {
 export async function getTraces(ctx: ReaderContext, traceIds: readonly string[]): Promise<Trace[]> {
   const ids = normalizeTraceIds(traceIds);
   if (ids.length === 0) return [];
-  const byTrace = new Map<string, Map<string, Span>>();
-  const resources = new BlobCache<Resource>(readResource);
+  interface Row {
+    readonly traceId: string;
+    readonly spanId: string;
+    readonly parentSpanId: string;
+    readonly service: string;
+    readonly resourceId: string;
+    readonly scope: InstrumentationScope;
+    readonly body: Buffer;
+  }
+  const byTrace = new Map<string, Map<string, Row>>();
   const scopes = new BlobCache<InstrumentationScope>(readScope);
+  const resourceIds = new Map<string, Buffer>();
   for (const part of chunks(ids, IDS_PER_QUERY)) {
     const data = await ctx.conn.binary(
-      `SELECT trace_id, span_id, parent_span_id, resource, scope, body FROM ${ctx.tables.spans}
+      `SELECT trace_id, span_id, parent_span_id, service, resource_id, scope, body FROM ${ctx.tables.spans}
        WHERE trace_id IN ${sqlInList(part, idLiteral)}`,
     );
     const r = new RowBinaryReader(data);
@@ -117,37 +162,54 @@ export async function getTraces(ctx: ReaderContext, traceIds: readonly string[])
       const traceId = bytesToHex(r.fixed(16));
       const spanId = bytesToHex(r.fixed(8));
       const parent = r.fixed(8);
-      const resource = resources.get(r.bytes());
-      const scope = scopes.get(r.bytes());
+      const service = r.string();
+      const resourceIdBytes = r.fixed(8);
+      const scopeBytes = r.bytes();
       const body = r.bytes();
       let spans = byTrace.get(traceId);
       if (!spans) byTrace.set(traceId, (spans = new Map()));
       if (spans.has(spanId)) continue;
-      const parentSpanId = isZero(parent) ? '' : bytesToHex(parent);
-      spans.set(spanId, readSpan(new RowBinaryReader(body), { traceId, spanId, parentSpanId }, resource, scope));
+      const resourceId = resourceIdBytes.toString('hex');
+      if (!resourceIds.has(resourceId)) resourceIds.set(resourceId, resourceIdBytes);
+      spans.set(spanId, { traceId, spanId, parentSpanId: isZero(parent) ? '' : bytesToHex(parent), service, resourceId, scope: scopes.get(scopeBytes), body });
     }
   }
+  const resources = await loadResources(ctx, [...resourceIds.values()]);
   return ids.flatMap((traceId) => {
-    const spans = byTrace.get(traceId);
-    return spans ? [{ traceId, spans: [...spans.values()] }] : [];
+    const rows = byTrace.get(traceId);
+    if (!rows) return [];
+    const spans = [...rows.values()].map((row) =>
+      readSpan(new RowBinaryReader(row.body), row, resources.get(row.resourceId) ?? missingResource(row.service), row.scope),
+    );
+    return [{ traceId, spans }];
   });
 }
 
-function attributeCondition(key: string, value: string, scope: AttributeScope): string {
-  const k = sqlString(key);
+/** An attribute key = value (text form) in a pair of key and value arrays. */
+function keyValueCondition(keys: string, values: string, key: string, value: string): string {
   const v = sqlString(value);
   // has() first: cheap, and on newer servers it lets the bloom-filter skip index work.
-  const inPair = (keys: string, values: string) => `(has(${values}, ${v}) AND arrayExists((ak, av) -> ak = ${k} AND av = ${v}, ${keys}, ${values}))`;
+  return `(has(${values}, ${v}) AND arrayExists((ak, av) -> ak = ${sqlString(key)} AND av = ${v}, ${keys}, ${values}))`;
+}
+
+/**
+ * One attribute filter on span_index. Resource attributes live in `resources`: the ids of the
+ * matching resources are looked up first and the span rows filtered by resource id.
+ */
+async function attributeCondition(ctx: ReaderContext, key: string, value: string, scope: AttributeScope): Promise<string> {
   const parts: string[] = [];
-  if (scope === 'span' || scope === 'any') parts.push(inPair('attr_keys', 'attr_values'));
-  if (scope === 'resource' || scope === 'any') parts.push(inPair('resource_keys', 'resource_values'));
-  if (scope === 'event' || scope === 'any') parts.push(inPair('event_keys', 'event_values'));
+  if (scope === 'span' || scope === 'any') parts.push(keyValueCondition('attr_keys', 'attr_values', key, value));
+  if (scope === 'resource' || scope === 'any') {
+    const ids = await resourcesWith(ctx, key, value);
+    if (ids.length > 0) parts.push(`resource_id IN (${ids.join(', ')})`);
+  }
+  if (scope === 'event' || scope === 'any') parts.push(keyValueCondition('event_keys', 'event_values', key, value));
+  if (parts.length === 0) return '0';
   return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
 }
 
 /** The WHERE conditions on span_index for a search (every one must hold on the same row). */
-export function searchConditions(query: TraceQuery): string[] {
-  const q = normalizeTraceQuery(query);
+async function searchConditions(ctx: ReaderContext, q: NormalizedTraceQuery): Promise<string[]> {
   const where: string[] = [];
   if (q.serviceName !== undefined) where.push(`service = ${sqlString(q.serviceName)}`);
   if (q.operationName !== undefined) where.push(`name = ${sqlString(q.operationName)}`);
@@ -160,13 +222,13 @@ export function searchConditions(query: TraceQuery): string[] {
   }
   if (q.durationMinNano !== undefined) where.push(`duration_ns >= ${sqlInt64(clampI64(q.durationMinNano))}`);
   if (q.durationMaxNano !== undefined) where.push(`duration_ns <= ${sqlInt64(clampI64(q.durationMaxNano))}`);
-  for (const f of q.attributes) where.push(attributeCondition(f.key, f.value, f.scope));
+  for (const f of q.attributes) where.push(await attributeCondition(ctx, f.key, f.value, f.scope));
   return where;
 }
 
 export async function findTraceIds(ctx: ReaderContext, query: TraceQuery): Promise<TraceRef[]> {
   const q = normalizeTraceQuery(query);
-  const where = searchConditions(q);
+  const where = await searchConditions(ctx, q);
   const rows = await ctx.conn.json<{ id: string; t: string }>(
     `SELECT lower(hex(trace_id)) AS id, max(start_ns) AS t FROM ${ctx.tables.spanIndex}
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
@@ -296,22 +358,29 @@ export async function findLogs(ctx: ReaderContext, query: LogQuery): Promise<Log
   if (q.startTimeMinUnixNano !== undefined) where.push(`time_ns >= ${sqlUInt64(clampU64(q.startTimeMinUnixNano))}`);
   if (q.startTimeMaxUnixNano !== undefined) where.push(q.startTimeMaxUnixNano < 0n ? '0' : `time_ns <= ${sqlUInt64(clampU64(q.startTimeMaxUnixNano))}`);
   const data = await ctx.conn.binary(
-    `SELECT trace_id, span_id, resource, scope, body FROM ${ctx.tables.logs}
+    `SELECT trace_id, span_id, service, resource_id, scope, body FROM ${ctx.tables.logs}
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY time_ns DESC, arrival DESC LIMIT ${sqlInt(q.limit)}`,
   );
-  const resources = new BlobCache<Resource>(readResource);
   const scopes = new BlobCache<InstrumentationScope>(readScope);
-  const out: LogRecord[] = [];
+  const rows: { traceId: Buffer; spanId: Buffer; service: string; resourceId: Buffer; scope: InstrumentationScope; body: Buffer }[] = [];
   const r = new RowBinaryReader(data);
   while (!r.done) {
     const traceId = r.fixed(16);
     const spanId = r.fixed(8);
-    const resource = resources.get(r.bytes());
-    const scope = scopes.get(r.bytes());
-    out.push(
-      readLog(new RowBinaryReader(r.bytes()), isZero(traceId) ? '' : bytesToHex(traceId), isZero(spanId) ? '' : bytesToHex(spanId), resource, scope),
-    );
+    const service = r.string();
+    const resourceId = r.fixed(8);
+    rows.push({ traceId, spanId, service, resourceId, scope: scopes.get(r.bytes()), body: r.bytes() });
   }
-  return out;
+  const distinct = new Map(rows.map((row) => [row.resourceId.toString('hex'), row.resourceId]));
+  const resources = await loadResources(ctx, [...distinct.values()]);
+  return rows.map((row) =>
+    readLog(
+      new RowBinaryReader(row.body),
+      isZero(row.traceId) ? '' : bytesToHex(row.traceId),
+      isZero(row.spanId) ? '' : bytesToHex(row.spanId),
+      resources.get(row.resourceId.toString('hex')) ?? missingResource(row.service),
+      row.scope,
+    ),
+  );
 }

@@ -92,7 +92,14 @@ export class RowBinaryWriter {
   /** Bytes with no length (FixedString, or a pre-encoded value). */
   raw(b: Uint8Array, offset = 0, length = b.length - offset): void {
     this.ensure(length);
-    this.buf.set(length === b.length && offset === 0 ? b : b.subarray(offset, offset + length), this.pos);
+    if (length <= 32) {
+      // Ids and times: a loop beats making a subarray view for every copy.
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = offset; i < offset + length; i++) buf[p++] = b[i];
+    } else {
+      this.buf.set(length === b.length && offset === 0 ? b : b.subarray(offset, offset + length), this.pos);
+    }
     this.pos += length;
   }
 
@@ -100,6 +107,11 @@ export class RowBinaryWriter {
   strings(values: readonly string[]): void {
     this.varint(values.length);
     for (const v of values) this.string(v);
+  }
+
+  /** Bytes the buffer can hold before it grows. */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** The bytes written so far (a view; copy it before writing more if it must stay). */

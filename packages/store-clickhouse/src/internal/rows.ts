@@ -1,39 +1,49 @@
-// Encodes batches into RowBinary rows for `spans_input` (SPAN_INPUT_COLUMNS) and `logs`
-// (LOG_COLUMNS). Resources and scopes are encoded once per batch; ids and times are copied as
-// raw bytes, so no hex string or BigInt is made per span.
+// Encodes batches into RowBinary rows: `spans_input` (SPAN_INPUT_COLUMNS), `logs`
+// (LOG_COLUMNS) and `resources` (RESOURCE_COLUMNS). A resource is stored once in `resources`
+// under a content id (the first 8 bytes of SHA-256 of its encoded form); span and log rows carry
+// only that id, since a resource is the same for thousands of spans and often bigger than them.
+// Ids and times are copied as raw bytes, so no hex string or BigInt is made per span.
 import type { Attributes, InstrumentationScope, LogBatch, Resource, SpanBatch } from '@tracelight/core';
-import { anyValueToString, SPAN_ID_BYTES, serviceNameOf, TRACE_ID_BYTES } from '@tracelight/core';
-import { endianness } from 'node:os';
-import { writeLogBody, writeResource, writeScope, writeSpanBody } from './codec.js';
+import { anyValueToString, serviceNameOf, SPAN_ID_BYTES, TRACE_ID_BYTES } from '@tracelight/core';
+import { createHash } from 'node:crypto';
+import { timeBytes, writeLogBody, writeResource, writeScope, writeSpanBody } from './codec.js';
 import { RowBinaryWriter } from './row-binary.js';
 
-const LITTLE_ENDIAN = endianness() === 'LE';
-
-interface EncodedResource {
+export interface EncodedResource {
+  /** The resource id as 8 little-endian bytes (UInt64 in RowBinary). */
+  readonly id: Buffer;
+  /** The id as hex, for caches. */
+  readonly key: string;
   readonly service: string;
-  /** resource_keys then resource_values, as RowBinary. */
-  readonly keysValues: Buffer;
-  /** The resource blob as a RowBinary String. */
+  readonly resource: Resource;
+  /** The encoded resource (the blob stored in `resources`). */
   readonly blob: Buffer;
 }
 
-function encodeResource(resource: Resource, scratch: RowBinaryWriter): EncodedResource {
-  scratch.reset();
-  writeKeysValues(scratch, [resource.attributes]);
-  const keysValues = scratch.finish();
-  scratch.reset();
-  const inner = new RowBinaryWriter(256);
-  writeResource(inner, resource);
-  scratch.bytes(inner.view());
-  return { service: serviceNameOf(resource), keysValues, blob: scratch.finish() };
+export function encodeResource(resource: Resource): EncodedResource {
+  const w = new RowBinaryWriter(256);
+  writeResource(w, resource);
+  const blob = w.finish();
+  const id = createHash('sha256').update(blob).digest().subarray(0, 8);
+  return { id: Buffer.from(id), key: id.toString('hex'), service: serviceNameOf(resource), resource, blob };
+}
+
+/** One `resources` row per resource. */
+export function encodeResourceRows(resources: readonly EncodedResource[], w: RowBinaryWriter): void {
+  for (const r of resources) {
+    w.raw(r.id);
+    w.string(r.service);
+    writeKeysValues(w, [r.resource.attributes]);
+    w.bytes(r.blob);
+  }
 }
 
 function encodeScope(scope: InstrumentationScope, scratch: RowBinaryWriter): Buffer {
   scratch.reset();
-  const inner = new RowBinaryWriter(128);
-  writeScope(inner, scope);
-  scratch.bytes(inner.view());
-  return scratch.finish();
+  writeScope(scratch, scope);
+  const out = new RowBinaryWriter(scratch.pos + 4);
+  out.bytes(scratch.view());
+  return out.finish();
 }
 
 /** Array(String) of keys, then Array(String) of values' text forms, over several attribute lists. */
@@ -46,68 +56,43 @@ function writeKeysValues(w: RowBinaryWriter, lists: readonly Attributes[]): void
   for (const list of lists) for (const kv of list) w.string(anyValueToString(kv.value));
 }
 
-function bytesOf(times: BigUint64Array): Uint8Array {
-  return new Uint8Array(times.buffer, times.byteOffset, times.byteLength);
-}
+const NO_LISTS: readonly Attributes[] = [];
 
-const NO_EVENTS: readonly Attributes[] = [];
-
-/** Appends one spans_input row per span of `batch` to `w`. */
-export function encodeSpanRows(batch: SpanBatch, w: RowBinaryWriter): void {
+/** Appends one spans_input row per span of `batch`; `resources` are the batch's, encoded. */
+export function encodeSpanRows(batch: SpanBatch, resources: readonly EncodedResource[], w: RowBinaryWriter): void {
   const scratch = new RowBinaryWriter(4096);
-  const resources = batch.resources.map((r) => encodeResource(r, scratch));
   const scopes = batch.scopes.map((s) => encodeScope(s, scratch));
-  const starts = bytesOf(batch.startTimeUnixNano);
-  const ends = bytesOf(batch.endTimeUnixNano);
+  const starts = timeBytes(batch.startTimeUnixNano);
+  const ends = timeBytes(batch.endTimeUnixNano);
   for (let i = 0; i < batch.length; i++) {
     const resource = resources[batch.resourceIndex[i]];
     w.raw(batch.traceId, i * TRACE_ID_BYTES, TRACE_ID_BYTES);
     w.raw(batch.spanId, i * SPAN_ID_BYTES, SPAN_ID_BYTES);
     w.raw(batch.parentSpanId, i * SPAN_ID_BYTES, SPAN_ID_BYTES);
-    if (LITTLE_ENDIAN) {
-      w.raw(starts, i * 8, 8);
-      w.raw(ends, i * 8, 8);
-    } else {
-      w.u64(batch.startTimeUnixNano[i]);
-      w.u64(batch.endTimeUnixNano[i]);
-    }
+    w.raw(starts, i * 8, 8);
+    w.raw(ends, i * 8, 8);
     w.string(resource.service);
     w.string(batch.name[i]);
     w.u8(batch.kind[i]);
     w.u8(batch.statusCode[i]);
     writeKeysValues(w, [batch.attributes[i]]);
-    w.raw(resource.keysValues);
     const events = batch.events[i];
-    writeKeysValues(w, events.length === 0 ? NO_EVENTS : events.map((e) => e.attributes));
-    w.raw(resource.blob);
+    if (events.length === 0) writeKeysValues(w, NO_LISTS);
+    else writeKeysValues(w, events.map((e) => e.attributes));
+    w.raw(resource.id);
     w.raw(scopes[batch.scopeIndex[i]]);
     scratch.reset();
-    writeSpanBody(scratch, {
-      traceState: batch.traceState[i],
-      flags: batch.flags[i],
-      name: batch.name[i],
-      kind: batch.kind[i],
-      startTimeUnixNano: batch.startTimeUnixNano[i],
-      endTimeUnixNano: batch.endTimeUnixNano[i],
-      attributes: batch.attributes[i],
-      droppedAttributesCount: batch.droppedAttributesCount[i],
-      events,
-      droppedEventsCount: batch.droppedEventsCount[i],
-      links: batch.links[i],
-      droppedLinksCount: batch.droppedLinksCount[i],
-      statusCode: batch.statusCode[i],
-      statusMessage: batch.statusMessage[i],
-    });
+    writeSpanBody(scratch, batch, i, starts, ends);
     w.bytes(scratch.view());
   }
 }
 
 /** Appends one logs row per record; `arrival()` gives each record its tie-breaking sequence number. */
-export function encodeLogRows(batch: LogBatch, w: RowBinaryWriter, arrival: () => bigint): void {
+export function encodeLogRows(batch: LogBatch, resources: readonly EncodedResource[], w: RowBinaryWriter, arrival: () => bigint): void {
   const scratch = new RowBinaryWriter(4096);
-  const resources = batch.resources.map((r) => encodeResource(r, scratch));
   const scopes = batch.scopes.map((s) => encodeScope(s, scratch));
   for (let i = 0; i < batch.length; i++) {
+    const resource = resources[batch.resourceIndex[i]];
     const time = batch.timeUnixNano[i];
     const observed = batch.observedTimeUnixNano[i];
     const body = batch.body[i];
@@ -115,10 +100,10 @@ export function encodeLogRows(batch: LogBatch, w: RowBinaryWriter, arrival: () =
     w.u64(arrival());
     w.raw(batch.traceId, i * TRACE_ID_BYTES, TRACE_ID_BYTES);
     w.raw(batch.spanId, i * SPAN_ID_BYTES, SPAN_ID_BYTES);
-    w.string(resources[batch.resourceIndex[i]].service);
+    w.string(resource.service);
     w.u8(batch.severityNumber[i]);
     w.string(anyValueToString(body).toLowerCase());
-    w.raw(resources[batch.resourceIndex[i]].blob);
+    w.raw(resource.id);
     w.raw(scopes[batch.scopeIndex[i]]);
     scratch.reset();
     writeLogBody(scratch, {

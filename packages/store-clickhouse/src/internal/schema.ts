@@ -4,8 +4,9 @@
 // feature (`when`): it is not recorded until the server has it, so it runs after an upgrade.
 //
 // Layout (see docs/adr/0003-clickhouse-on-18-16.md for the reasons):
-//   spans_input   Null engine: the one table writers insert into (RowBinary). Materialized views
-//                 fan each insert out into:
+//   resources     each distinct resource once, under a content id (spans and logs carry the id)
+//   spans_input   Null engine: the table span writes go to (RowBinary). Materialized views fan
+//                 each insert out into:
 //   spans         full-fidelity rows, ORDER BY (trace_id, span_id): trace by id, summaries
 //   span_index    search columns, ORDER BY (service, name, start_ns): search, metrics, deps
 //   operations    (day, service, name, kind) -> latest start: services and operations lists
@@ -30,6 +31,7 @@ export interface TableNames {
   readonly spanIndex: string;
   readonly operations: string;
   readonly logs: string;
+  readonly resources: string;
   readonly retention: string;
   readonly migrations: string;
 }
@@ -42,12 +44,16 @@ export function tableNames(ctx: Pick<SchemaContext, 'database'>): TableNames {
     spanIndex: t('span_index'),
     operations: t('operations'),
     logs: t('logs'),
+    resources: t('resources'),
     retention: t('retention'),
     migrations: t('schema_migrations'),
   };
 }
 
-/** Tables that hold data, by their local (physical) name, with the column their day partition comes from. */
+/** Every table whose parts count as the store's size (base names). */
+export const SIZE_TABLES: readonly string[] = ['spans', 'span_index', 'operations', 'resources', 'logs'];
+
+/** Tables that hold data by time, by their base name, with the column their day partition comes from. */
 export const DATA_TABLES: readonly { readonly name: string; readonly timeColumn: string }[] = [
   { name: 'spans', timeColumn: 'start_ns' },
   { name: 'span_index', timeColumn: 'start_ns' },
@@ -68,17 +74,18 @@ export const SPAN_INPUT_COLUMNS = [
   'status_code',
   'attr_keys',
   'attr_values',
-  'resource_keys',
-  'resource_values',
   'event_keys',
   'event_values',
-  'resource',
+  'resource_id',
   'scope',
   'body',
 ] as const;
 
+/** The columns of resources, in the order the writer encodes them. */
+export const RESOURCE_COLUMNS = ['resource_id', 'service', 'attr_keys', 'attr_values', 'blob'] as const;
+
 /** The columns of logs the writer sends, in order. */
-export const LOG_COLUMNS = ['time_ns', 'arrival', 'trace_id', 'span_id', 'service', 'severity_number', 'body_lower', 'resource', 'scope', 'body'] as const;
+export const LOG_COLUMNS = ['time_ns', 'arrival', 'trace_id', 'span_id', 'service', 'severity_number', 'body_lower', 'resource_id', 'scope', 'body'] as const;
 
 /** The Date a nanosecond time column falls on (UTC), for partitions. */
 export function dayOf(column: string): string {
@@ -143,20 +150,20 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE TABLE IF NOT EXISTS ${local('spans_input')}${onCluster} (
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
           start_ns UInt64, end_ns UInt64, service String, name String, kind UInt8, status_code UInt8,
-          attr_keys Array(String), attr_values Array(String), resource_keys Array(String), resource_values Array(String),
-          event_keys Array(String), event_values Array(String), resource String, scope String, body String
+          attr_keys Array(String), attr_values Array(String), event_keys Array(String), event_values Array(String),
+          resource_id UInt64, scope String, body String
         ) ENGINE = Null`,
         `CREATE TABLE IF NOT EXISTS ${local('spans')}${onCluster} (
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
           start_ns UInt64${zstd}, end_ns UInt64${zstd}, service ${lc}, name ${lc}, kind UInt8, status_code UInt8,
-          resource String${zstd}, scope String${zstd}, body String${zstd}
+          resource_id UInt64, scope String${zstd}, body String${zstd}
         ) ENGINE = ${engine('ReplacingMergeTree', 'spans')} ${day('start_ns')} ORDER BY (trace_id, span_id)
         SETTINGS index_granularity = 1024`,
         `CREATE TABLE IF NOT EXISTS ${local('span_index')}${onCluster} (
           service ${lc}, name ${lc}, kind UInt8, start_ns UInt64${codec('Delta, ZSTD(1)')}, duration_ns Int64${zstd}, status_code UInt8,
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
-          attr_keys Array(${lc}), attr_values Array(String)${zstd}, resource_keys Array(${lc}), resource_values Array(String)${zstd},
-          event_keys Array(${lc}), event_values Array(String)${zstd}
+          attr_keys Array(${lc}), attr_values Array(String)${zstd}, event_keys Array(${lc}), event_values Array(String)${zstd},
+          resource_id UInt64
         ) ENGINE = ${engine('ReplacingMergeTree', 'span_index')} ${day('start_ns')}
         ORDER BY (service, name, start_ns, trace_id, span_id) PRIMARY KEY (service, name, start_ns)`,
         `CREATE TABLE IF NOT EXISTS ${local('operations')}${onCluster} (
@@ -164,15 +171,18 @@ export const MIGRATIONS: readonly Migration[] = [
         ) ENGINE = ${engine('ReplacingMergeTree', 'operations', 'max_start')} PARTITION BY day ORDER BY (service, name, kind, day)`,
         `CREATE TABLE IF NOT EXISTS ${local('logs')}${onCluster} (
           time_ns UInt64${codec('Delta, ZSTD(1)')}, arrival UInt64${codec('Delta, ZSTD(1)')}, trace_id FixedString(16), span_id FixedString(8),
-          service ${lc}, severity_number UInt8, body_lower String${zstd}, resource String${zstd}, scope String${zstd}, body String${zstd}
+          service ${lc}, severity_number UInt8, body_lower String${zstd}, resource_id UInt64, scope String${zstd}, body String${zstd}
         ) ENGINE = ${engine('MergeTree', 'logs')} ${day('time_ns')} ORDER BY (service, time_ns)`,
+        `CREATE TABLE IF NOT EXISTS ${local('resources')}${onCluster} (
+          resource_id UInt64, service ${lc}, attr_keys Array(${lc}), attr_values Array(String), blob String${zstd}
+        ) ENGINE = ${engine('ReplacingMergeTree', 'resources')} ORDER BY resource_id`,
         everywhere('retention', 'cutoff_ns UInt64, applied_ns UInt64', 'cutoff_ns'),
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('spans_mv')}${onCluster} TO ${local('spans')} AS
-          SELECT trace_id, span_id, parent_span_id, start_ns, end_ns, service, name, kind, status_code, resource, scope, body
+          SELECT trace_id, span_id, parent_span_id, start_ns, end_ns, service, name, kind, status_code, resource_id, scope, body
           FROM ${local('spans_input')}`,
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('span_index_mv')}${onCluster} TO ${local('span_index')} AS
           SELECT service, name, kind, start_ns, toInt64(end_ns) - toInt64(start_ns) AS duration_ns, status_code,
-            trace_id, span_id, parent_span_id, attr_keys, attr_values, resource_keys, resource_values, event_keys, event_values
+            trace_id, span_id, parent_span_id, attr_keys, attr_values, event_keys, event_values, resource_id
           FROM ${local('spans_input')}`,
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('operations_mv')}${onCluster} TO ${local('operations')} AS
           SELECT ${dayOf('start_ns')} AS day, service, name, kind, max(start_ns) AS max_start
@@ -182,6 +192,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ...distributed('span_index', TRACE_SHARDING),
         ...distributed('operations', undefined),
         ...distributed('logs', 'rand()'),
+        ...distributed('resources', 'resource_id'),
       ];
     },
   },
@@ -197,7 +208,6 @@ export const MIGRATIONS: readonly Migration[] = [
           : [`ALTER TABLE ${local(table)}${onCluster} ADD INDEX ${index} ${definition}`];
       return [
         ...add('span_index', 'idx_attr_values', 'attr_values TYPE bloom_filter(0.01) GRANULARITY 4'),
-        ...add('span_index', 'idx_resource_values', 'resource_values TYPE bloom_filter(0.01) GRANULARITY 4'),
         ...add('span_index', 'idx_duration', 'duration_ns TYPE minmax GRANULARITY 4'),
         ...add('logs', 'idx_trace_id', 'trace_id TYPE bloom_filter(0.01) GRANULARITY 4'),
       ];
