@@ -2,7 +2,7 @@
 // (spans, logs) or JSONEachRow (small aggregates). Copies of a retried span are collapsed per
 // query: search groups by trace (copies cannot change the answer), trace reads keep the first
 // copy of each span id, and aggregations read `LIMIT 1 BY trace_id, span_id` first.
-import type { InstrumentationScope, LogRecord, Resource, Span, SpanKind } from '@tracelight/core';
+import type { InstrumentationScope, LogRecord, Resource, SpanKind } from '@tracelight/core';
 import { bytesToHex, hexToBytes, isZero, StatusCode } from '@tracelight/core';
 import type {
   DependencyLink,
