@@ -254,8 +254,10 @@ interface Candidate {
 }
 
 const sdkSpans = buildSpans(SPANS);
-const protoBytes = ProtobufTraceSerializer.serializeRequest(sdkSpans)!;
-const jsonBytes = JsonTraceSerializer.serializeRequest(sdkSpans)!;
+// As a Node server receives them (node:http, grpc-js): in Buffers. protobufjs reads a Buffer with
+// its BufferReader (native UTF-8 decoding), which is its fast path.
+const protoBytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(sdkSpans)!);
+const jsonBytes = Buffer.from(JsonTraceSerializer.serializeRequest(sdkSpans)!);
 if (values['write-batch']) {
   mkdirSync(values['write-batch'], { recursive: true });
   writeFileSync(join(values['write-batch'], 'batch.pb'), protoBytes);

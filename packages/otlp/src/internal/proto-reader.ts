@@ -39,12 +39,14 @@ export function malformed(what: string): OtlpDecodeError {
  */
 export class ProtoReader {
   readonly buf: Uint8Array;
+  readonly view: DataView;
   pos = 0;
 
   constructor(buf: Uint8Array) {
     // A plain Uint8Array view even when given a Buffer (grpc-js, node:http): Buffer#slice would
     // alias the request instead of copying, and one element type keeps the reads monomorphic.
     this.buf = buf.constructor === Uint8Array ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** A field tag (field number << 3 | wire type). */
@@ -192,7 +194,7 @@ export class ProtoReader {
     const to = this.sub(end);
     const from = this.pos;
     this.pos = to;
-    return from === to ? '' : utf8Decode(this.buf, from, to);
+    return from === to ? '' : utf8Decode(this.buf, this.view, from, to);
   }
 
   /** A copy of a bytes field: the value must not keep the whole request alive, nor see it reused. */
