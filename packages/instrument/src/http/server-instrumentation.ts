@@ -1,4 +1,4 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RPCMetadata } from '@opentelemetry/core';
 import { isTracingSuppressed, RPCType, setRPCMetadata } from '@opentelemetry/core';
@@ -94,6 +94,40 @@ function finish(span: Span, res: ServerResponse, rpc: RPCMetadata, method: strin
   }
 }
 
+function startServerSpan(
+  tracer: Tracer,
+  req: IncomingMessage & WithRpcMetadata,
+  res: ServerResponse,
+  scheme: string,
+  options: HttpServerTracingOptions,
+): { span: Span; ctx: Context } | undefined {
+  try {
+    const raw = req.method ?? 'GET';
+    const method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer.startSpan(
+      method === '_OTHER' ? 'HTTP' : method,
+      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
+      parent,
+    );
+    if (span.isRecording()) recordRequestAttributes(span, req, scheme, method);
+    const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+    req[kRpcMetadata] = rpc;
+    const sc = span.spanContext();
+    if (options.traceResponseHeader) res.setHeader(TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
+    if (options.traceIdHeader) res.setHeader(options.traceIdHeader, sc.traceId);
+    const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
+    context.bind(ctx, req);
+    context.bind(ctx, res);
+    res.once('close', () => finish(span, res, rpc, method));
+    return { span, ctx };
+  } catch {
+    // instrumentation never breaks the server
+    return undefined;
+  }
+}
+
 function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions): () => void {
   if (proto[kOriginalEmit]) return () => {};
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
@@ -101,39 +135,9 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   const tracer = trace.getTracer('@tracelight/instrument/http');
   const emit: Emit = function (this: unknown, event, ...args) {
     if (event !== 'request' || isTracingSuppressed(context.active())) return original.call(this, event, ...args);
-    const req = args[0] as IncomingMessage & WithRpcMetadata;
-    const res = args[1] as ServerResponse;
-    let span: Span;
-    let ctx;
-    let rpc: RPCMetadata;
-    let method = 'GET';
-    try {
-      const raw = req.method ?? 'GET';
-      method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
-      const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-      span = tracer.startSpan(
-        method === '_OTHER' ? 'HTTP' : method,
-        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
-        parent,
-      );
-      if (span.isRecording()) recordRequestAttributes(span, req, scheme, method);
-      rpc = { type: RPCType.HTTP, span };
-      req[kRpcMetadata] = rpc;
-      const sc = span.spanContext();
-      if (options.traceResponseHeader) res.setHeader(TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
-      if (options.traceIdHeader) res.setHeader(options.traceIdHeader, sc.traceId);
-      ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
-      // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
-      context.bind(ctx, req);
-      context.bind(ctx, res);
-      const s = span;
-      const r = rpc;
-      const m = method;
-      res.once('close', () => finish(s, res, r, m));
-    } catch {
-      // instrumentation never breaks the server
-      return original.call(this, event, ...args);
-    }
+    const started = startServerSpan(tracer, args[0] as IncomingMessage & WithRpcMetadata, args[1] as ServerResponse, scheme, options);
+    if (!started) return original.call(this, event, ...args);
+    const { span, ctx } = started;
     return context.with(ctx, () => {
       try {
         return original.call(this, event, ...args);
