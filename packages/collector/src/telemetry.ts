@@ -28,6 +28,8 @@ export interface RequestCounters {
   refused: number;
   /** The client went away before the request was read. */
   aborted: number;
+  /** Refused before reading, because of memory pressure (the memory limiter): 429 / RESOURCE_EXHAUSTED. */
+  throttled: number;
 }
 
 export interface ReceiverCounters {
@@ -46,7 +48,7 @@ function signalCounters(): SignalCounters {
 
 export function createReceiverCounters(): ReceiverCounters {
   return {
-    requests: { total: 0, ok: 0, invalid: 0, tooLarge: 0, unsupported: 0, refused: 0, aborted: 0 },
+    requests: { total: 0, ok: 0, invalid: 0, tooLarge: 0, unsupported: 0, refused: 0, aborted: 0, throttled: 0 },
     spans: signalCounters(),
     logs: signalCounters(),
     bytesReceived: 0,

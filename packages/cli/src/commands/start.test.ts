@@ -6,7 +6,17 @@ describe('parseStartArgs', () => {
   it('has defaults that match DESIGN.md', () => {
     expect(parseStartArgs([])).toEqual({
       kind: 'run',
-      options: { host: '127.0.0.1', otlpGrpcPort: 4317, otlpHttpPort: 4318, httpPort: 16686, maxBodyBytes: 20 * 1024 * 1024, store: 'memory' },
+      options: {
+        host: '127.0.0.1',
+        otlpGrpcPort: 4317,
+        otlpHttpPort: 4318,
+        httpPort: 16686,
+        maxBodyBytes: 20 * 1024 * 1024,
+        store: 'memory',
+        zipkinPort: 9411,
+        metricsPort: 8888,
+        given: [],
+      },
     });
   });
 
@@ -14,7 +24,20 @@ describe('parseStartArgs', () => {
     const parsed = parseStartArgs(['--host', '0.0.0.0', '--otlp-grpc-port=1', '--otlp-http-port', '2', '--http-port', '3', '--max-body-bytes', '4MiB', '--memory']);
     expect(parsed).toEqual({
       kind: 'run',
-      options: { host: '0.0.0.0', otlpGrpcPort: 1, otlpHttpPort: 2, httpPort: 3, maxBodyBytes: 4 * 1024 * 1024, store: 'memory' },
+      options: {
+        host: '0.0.0.0',
+        otlpGrpcPort: 1,
+        otlpHttpPort: 2,
+        httpPort: 3,
+        maxBodyBytes: 4 * 1024 * 1024,
+        store: 'memory',
+        zipkinPort: 9411,
+        metricsPort: 8888,
+        given: ['--host', '--otlp-grpc-port', '--otlp-http-port', '--max-body-bytes'],
+      },
+    });
+    expect(parseStartArgs(['--config', 'x.yaml', '--zipkin-port', '5', '--metrics-port=6'])).toMatchObject({
+      options: { config: 'x.yaml', zipkinPort: 5, metricsPort: 6, given: ['--zipkin-port', '--metrics-port'] },
     });
     expect(parseStartArgs(['--max-body-bytes', '1000'])).toMatchObject({ options: { maxBodyBytes: 1000 } });
     expect(parseStartArgs(['--max-body-bytes', '2kb'])).toMatchObject({ options: { maxBodyBytes: 2000 } });

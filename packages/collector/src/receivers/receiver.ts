@@ -1,12 +1,21 @@
+import type { TracelightError } from '@tracelight/core';
 import type { Component } from '../component.js';
 import type { Consumers } from '../consumer.js';
 import type { ReceiverCounters } from '../telemetry.js';
+
+/**
+ * Asked before a request's body is read or decoded: an error (retryable, e.g. the memory
+ * limiter's MEMORY_LIMIT) refuses it at once; undefined lets it in.
+ */
+export type Admission = () => TracelightError | undefined;
 
 /** What every receiver is given besides its config. */
 export interface ReceiverDeps {
   readonly next: Consumers;
   /** Counters to bump; a fresh set when left out. Share one set to count several receivers together. */
   readonly counters?: ReceiverCounters;
+  /** Checked before each request is read; every request is let in when left out. */
+  readonly admit?: Admission;
 }
 
 export interface ListenAddress {

@@ -1,4 +1,5 @@
-import type { handleUnaryCall, ServerInterceptor } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServerInterceptor, StatusObject } from '@grpc/grpc-js';
+import type { TracelightError } from '@tracelight/core';
 import { Metadata, Server, ServerCredentials, ServerInterceptingCall, status as GrpcStatus } from '@grpc/grpc-js';
 import { encodeExportResponse, logsServiceDefinition, traceServiceDefinition } from '@tracelight/otlp';
 import type { ComponentFactory } from '../../component.js';
@@ -6,7 +7,7 @@ import { isHost, isPort, isPositiveInteger, resolveConfig } from '../../internal
 import type { Signal } from '../../internal/ingest.js';
 import { ingest } from '../../internal/ingest.js';
 import { formatHostPort, ListenError } from '../../listen-error.js';
-import { refusalStatus } from '../../internal/status.js';
+import { refusalStatus, retryInfoStatusDetails } from '../../internal/status.js';
 import { createReceiverCounters } from '../../telemetry.js';
 import type { Receiver, ReceiverDeps } from '../receiver.js';
 
@@ -50,6 +51,20 @@ export const otlpGrpcReceiverFactory: ComponentFactory<OtlpGrpcReceiverConfig, R
   create: (config, deps) => createOtlpGrpcReceiver(config, deps),
 };
 
+/**
+ * A refusal as a gRPC error: retryable ones carry RetryInfo in `grpc-status-details-bin` (and a
+ * plain `retry-after` for clients that read only that).
+ */
+function refusalError(error: TracelightError): Partial<StatusObject> {
+  const status = refusalStatus(error);
+  const metadata = new Metadata();
+  if (status.retryAfterSeconds !== undefined) {
+    metadata.set('retry-after', String(status.retryAfterSeconds));
+    metadata.set('grpc-status-details-bin', retryInfoStatusDetails(status.rpc, error.message, status.retryAfterSeconds));
+  }
+  return { code: status.rpc, details: error.message, metadata };
+}
+
 function createOtlpGrpcReceiver(config: OtlpGrpcReceiverConfig, deps: ReceiverDeps): Receiver {
   const counters = deps.counters ?? createReceiverCounters();
   const consumers = deps.next;
@@ -75,18 +90,19 @@ function createOtlpGrpcReceiver(config: OtlpGrpcReceiverConfig, deps: ReceiverDe
     (call, callback) => {
       const body = call.request;
       counters.bytesReceived += body.length;
+      const refusal = deps.admit?.();
+      if (refusal) {
+        counters.requests.throttled++;
+        return callback(refusalError(refusal));
+      }
       void ingest(signal, body, 'protobuf', consumers, counters).then((outcome) => {
         switch (outcome.kind) {
           case 'ok':
             return callback(null, Buffer.from(encodeExportResponse(signal, outcome, 'protobuf')));
           case 'invalid':
             return callback({ code: GrpcStatus.INVALID_ARGUMENT, details: outcome.message });
-          case 'refused': {
-            const status = refusalStatus(outcome.error);
-            const metadata = new Metadata();
-            if (status.retryAfterSeconds !== undefined) metadata.set('retry-after', String(status.retryAfterSeconds));
-            return callback({ code: status.rpc, details: outcome.error.message, metadata });
-          }
+          case 'refused':
+            return callback(refusalError(outcome.error));
         }
       });
     };
@@ -96,6 +112,9 @@ function createOtlpGrpcReceiver(config: OtlpGrpcReceiverConfig, deps: ReceiverDe
     counters,
     address() {
       return boundPort === undefined ? undefined : { host: config.host, port: boundPort };
+    },
+    listeners() {
+      return boundPort === undefined ? [] : [{ name: 'OTLP/gRPC', host: config.host, port: boundPort, display: formatHostPort(config.host, boundPort) }];
     },
     async start() {
       if (server) return;

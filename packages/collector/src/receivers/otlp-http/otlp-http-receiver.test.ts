@@ -120,7 +120,7 @@ describe('OTLP/HTTP receiver', () => {
     expect((await postTraces(url, batch, {}, new Uint8Array(64 * 1024 + 1))).status).toBe(413);
     expect((await fetch(`${url}/v1/nothing`, { method: 'POST' })).status).toBe(404);
     const c = receiver.counters;
-    expect(c.requests).toEqual({ total: 5, ok: 2, invalid: 1, tooLarge: 1, unsupported: 1, refused: 0, aborted: 0 });
+    expect(c.requests).toEqual({ total: 5, ok: 2, invalid: 1, tooLarge: 1, unsupported: 1, refused: 0, aborted: 0, throttled: 0 });
     expect(c.spans).toEqual({ received: 2 * batch.length, accepted: 2 * batch.length, rejected: 0, refused: 0 });
     expect(c.bytesReceived).toBe(body.length + gz.length + 2);
     expect(c.bytesDecoded).toBe(2 * body.length + 2);

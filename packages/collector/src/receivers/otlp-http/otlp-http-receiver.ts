@@ -1,17 +1,16 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OtlpFormat } from '@tracelight/otlp';
 import { encodeExportResponse, encodeStatus } from '@tracelight/otlp';
 import type { ComponentFactory } from '../../component.js';
 import type { Signal } from '../../internal/ingest.js';
 import { ingest } from '../../internal/ingest.js';
 import { isHost, isPort, isPositiveInteger, resolveConfig } from '../../internal/config.js';
-import { ListenError } from '../../listen-error.js';
+import { createHttpListener } from '../../internal/http-listener.js';
 import { refusalStatus, RpcCode } from '../../internal/status.js';
 import type { RequestCounters } from '../../telemetry.js';
 import { createReceiverCounters } from '../../telemetry.js';
 import type { Receiver, ReceiverDeps } from '../receiver.js';
+import { formatHostPort } from '../../listen-error.js';
 import { parseContentEncoding, readBody } from './read-body.js';
 
 export interface OtlpHttpReceiverConfig {
@@ -69,9 +68,6 @@ function createOtlpHttpReceiver(config: OtlpHttpReceiverConfig, deps: ReceiverDe
   const counters = deps.counters ?? createReceiverCounters();
   const consumers = deps.next;
   const maxBytes = config.maxBodyBytes;
-  let server: Server | undefined;
-  let stopping = false;
-  let shutdownPromise: Promise<void> | undefined;
 
   const send = (
     res: ServerResponse,
@@ -83,7 +79,7 @@ function createOtlpHttpReceiver(config: OtlpHttpReceiverConfig, deps: ReceiverDe
     const headers: Record<string, string | number> = { 'content-type': CONTENT_TYPES[format], 'content-length': body.length, ...options.headers };
     // Closing is how a request is cut off without reading the rest of its body; during shutdown
     // it lets keep-alive connections end after their last answer.
-    if (options.close || stopping) headers.connection = 'close';
+    if (options.close || listener.stopping()) headers.connection = 'close';
     res.writeHead(status, headers);
     res.end(body);
   };
@@ -125,6 +121,12 @@ function createOtlpHttpReceiver(config: OtlpHttpReceiverConfig, deps: ReceiverDe
     if (encoding === undefined) {
       const message = `unsupported Content-Encoding ${JSON.stringify(req.headers['content-encoding'])}: use gzip, deflate or none`;
       return reject(res, 'unsupported', 415, RpcCode.INVALID_ARGUMENT, message, format);
+    }
+    const refusal = deps.admit?.();
+    if (refusal) {
+      const status = refusalStatus(refusal);
+      const headers = status.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(status.retryAfterSeconds) };
+      return reject(res, 'throttled', status.http, status.rpc, refusal.message, format, headers);
     }
     const declared = Number(req.headers['content-length']);
     if (declared > maxBytes) {
@@ -172,46 +174,24 @@ function createOtlpHttpReceiver(config: OtlpHttpReceiverConfig, deps: ReceiverDe
     });
   };
 
+  // Declared after the handlers that use it: they run only once it exists.
+  const listener = createHttpListener({
+    component: 'otlp-http',
+    host: config.host,
+    port: config.port,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    onRequest,
+  });
+
   return {
     type: 'otlp-http',
     counters,
-    address() {
-      const a = server?.address() as AddressInfo | null | undefined;
-      return a ? { host: config.host, port: a.port } : undefined;
+    address: () => listener.address(),
+    listeners() {
+      const a = listener.address();
+      return a ? [{ name: 'OTLP/HTTP', ...a, display: `http://${formatHostPort(a.host, a.port)}/v1/traces  /v1/logs` }] : [];
     },
-    async start() {
-      if (server) return;
-      const s = createServer(onRequest);
-      server = s;
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error) => {
-          server = undefined;
-          reject(new ListenError('otlp-http', config.host, config.port, err));
-        };
-        s.once('error', onError);
-        s.listen(config.port, config.host, () => {
-          s.off('error', onError);
-          resolve();
-        });
-      });
-    },
-    shutdown() {
-      shutdownPromise ??= (async () => {
-        const s = server;
-        if (!s) return;
-        stopping = true;
-        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-        s.closeIdleConnections();
-        // In-flight requests finish (their answers say "connection: close"); after the grace period
-        // whatever is left is cut.
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, config.shutdownTimeoutMs)));
-        await Promise.race([closed, timeout]);
-        clearTimeout(timer);
-        s.closeAllConnections();
-        await closed;
-      })();
-      return shutdownPromise;
-    },
+    start: () => listener.start(),
+    shutdown: () => listener.shutdown(),
   };
 }
