@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
 import type { Collector } from '@tracelight/collector';
 import { ConfigError, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError } from '@tracelight/collector';
+import { COLLECTOR_FLAGS, composeCollectorConfig } from '../internal/collector-config.js';
 import type { DebugApi } from '../internal/debug-api.js';
 import { createDebugApi } from '../internal/debug-api.js';
 import type { Io } from '../internal/io.js';
@@ -14,16 +16,28 @@ export interface StartOptions {
   readonly httpPort: number;
   readonly maxBodyBytes: number;
   readonly store: string;
+  readonly zipkinPort: number;
+  readonly metricsPort: number;
+  /** The collector config file (YAML); the built-in default config when absent. */
+  readonly config?: string;
+  /** The collector flags given on the command line: with --config, only these override the file. */
+  readonly given: readonly string[];
 }
 
 export const START_HELP = `Usage: tracelight start [options]
 
-Runs the OTLP receivers and the store in this process until SIGINT/SIGTERM.
+Runs the collector pipelines (receivers, processors, exporters) and the store in this process
+until SIGINT/SIGTERM.
 
 Options:
+  --config <file.yaml>      collector config: receivers, processors, exporters, connectors,
+                            service.pipelines (see docs/configuration.md); without it, the
+                            default pipelines. Flags given with it override the file.
   --host <address>          address every port listens on (default 127.0.0.1)
   --otlp-grpc-port <port>   OTLP/gRPC receiver (default 4317)
   --otlp-http-port <port>   OTLP/HTTP receiver, POST /v1/traces and /v1/logs (default 4318)
+  --zipkin-port <port>      Zipkin v2 JSON receiver, POST /api/v2/spans (default 9411)
+  --metrics-port <port>     Tracelight's own metrics, GET /metrics (default 8888)
   --http-port <port>        HTTP API (default 16686); for now a read-only debug API
   --max-body-bytes <size>   largest request after decompression, e.g. 20MiB (default 20MiB);
                             bigger ones get 413 / RESOURCE_EXHAUSTED
@@ -36,6 +50,8 @@ Port 0 picks a free port; the ports actually used are printed at start.`;
 const FLAG_OF_COMPONENT: Readonly<Record<string, string>> = {
   'otlp-http': '--otlp-http-port',
   'otlp-grpc': '--otlp-grpc-port',
+  zipkin: '--zipkin-port',
+  metrics: '--metrics-port',
   'http-api': '--http-port',
 };
 
@@ -71,6 +87,9 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
         'otlp-grpc-port': { type: 'string' },
         'otlp-http-port': { type: 'string' },
         'http-port': { type: 'string' },
+        'zipkin-port': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        config: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         store: { type: 'string' },
         memory: { type: 'boolean' },
@@ -93,6 +112,9 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   const otlpGrpcPort = port('--otlp-grpc-port', values['otlp-grpc-port'], 4317);
   const otlpHttpPort = port('--otlp-http-port', values['otlp-http-port'], 4318);
   const httpPort = port('--http-port', values['http-port'], 16686);
+  const zipkinPort = port('--zipkin-port', values['zipkin-port'], 9411);
+  const metricsPort = port('--metrics-port', values['metrics-port'], 8888);
+  if (values.config !== undefined && values.config.trim() === '') problems.push('--config must name a file');
   let maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
   if (values['max-body-bytes'] !== undefined) {
     const size = parseSize('--max-body-bytes', values['max-body-bytes']);
@@ -103,7 +125,9 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   const store = values.memory ? 'memory' : (values.store ?? DEFAULT_STORE);
   if (!storeKinds().includes(store)) problems.push(`--store must be one of ${storeKinds().join(', ')} (got ${JSON.stringify(store)})`);
   if (problems.length > 0) return { kind: 'error', message: problems.join('; ') };
-  return { kind: 'run', options: { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store } };
+  const given = Object.keys(COLLECTOR_FLAGS).filter((flag) => values[flag.slice(2) as keyof typeof values] !== undefined);
+  const options: StartOptions = { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store, zipkinPort, metricsPort, given };
+  return { kind: 'run', options: values.config === undefined ? options : { ...options, config: values.config } };
 }
 
 /** node:util parseArgs errors, in one short line. */
@@ -141,20 +165,30 @@ export async function runStart(options: StartOptions, io: Io): Promise<number> {
   // grpc-js writes its own error lines to stderr (e.g. "No address added" for a port in use);
   // every such failure reaches us as an error and is reported once, in our words.
   setLogVerbosity(logVerbosity.NONE);
+  let file: { text: string; path: string } | undefined;
+  if (options.config !== undefined) {
+    try {
+      file = { text: readFileSync(options.config, 'utf8'), path: options.config };
+    } catch (err) {
+      io.err(`tracelight start: cannot read --config ${options.config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return 2;
+    }
+  }
   const created = createStoreOf(options.store)!;
   const { store } = created;
   let collector: Collector;
   try {
-    collector = createCollector({
-      store,
-      receivers: {
-        'otlp-http': { host: options.host, port: options.otlpHttpPort, maxBodyBytes: options.maxBodyBytes },
-        'otlp-grpc': { host: options.host, port: options.otlpGrpcPort, maxMessageBytes: options.maxBodyBytes },
-      },
-    });
+    const composed = composeCollectorConfig(file, options, new Set(options.given));
+    if ('problems' in composed) {
+      for (const problem of composed.problems) io.err(`tracelight start: ${problem}`);
+      return 2;
+    }
+    collector = createCollector({ store, config: composed.config });
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.err(`tracelight start: ${err.message}`);
+      const lines = err.message.split('\n');
+      io.err(`tracelight start: invalid collector config${options.config ? ` in ${options.config}` : ''}:`);
+      for (const line of lines) io.err(`  ${line}`);
       return 2;
     }
     throw err;
@@ -185,14 +219,12 @@ export async function runStart(options: StartOptions, io: Io): Promise<number> {
       return 1;
     }
 
-    const grpc = collector.receiver('otlp-grpc')?.address();
-    const http = collector.receiver('otlp-http')?.address();
     const api = debugApi.address();
     io.out(`tracelight is running (store: ${options.store}, ${created.describe})`);
-    if (grpc) io.out(`  OTLP/gRPC   ${urlHost(grpc.host)}:${grpc.port}`);
-    if (http) io.out(`  OTLP/HTTP   http://${urlHost(http.host)}:${http.port}/v1/traces  /v1/logs`);
+    for (const l of collector.listeners()) io.out(`  ${l.name.padEnd(11)} ${l.display}`);
     if (api) io.out(`  debug API   http://${urlHost(api.host)}:${api.port}/api/traces/{traceId}  /api/logs?traceId=  (temporary, until the query API)`);
-    io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
+    if (!file) io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
+    if (file) io.out(`  config      ${file.path}`);
     io.out('ready; press Ctrl+C to stop');
 
     const signal = await signalled;
