@@ -114,6 +114,10 @@ async function main(): Promise<void> {
     '0',
     '--http-port',
     '0',
+    '--zipkin-port',
+    '0',
+    '--metrics-port',
+    '0',
   ]);
   const server = spawn(serverArgv[0], serverArgv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let serverOut = '';
