@@ -5,6 +5,11 @@ import { ProtoWriter } from './proto-writer.js';
 
 const EMPTY = new Uint8Array(0);
 
+/** A first buffer size from a per-row guess, capped: the writer grows when it needs more. */
+function initialSize(rows: number, bytesPerRow: number): number {
+  return Math.min(16 << 20, Math.max(1024, rows * bytesPerRow));
+}
+
 function bytesOf(column: BigUint64Array): Uint8Array {
   return new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
 }
@@ -139,7 +144,7 @@ function writeGrouped(
 
 /** ExportTraceServiceRequest. */
 export function encodeTraceProto(batch: SpanBatch): Uint8Array {
-  const w = new ProtoWriter(Math.max(1024, batch.length * 512));
+  const w = new ProtoWriter(initialSize(batch.length, 512));
   const start = bytesOf(batch.startTimeUnixNano);
   const end = bytesOf(batch.endTimeUnixNano);
   writeGrouped(w, batch, (w, i) => {
@@ -209,7 +214,7 @@ function writeLink(w: ProtoWriter, link: SpanLink): void {
 
 /** ExportLogsServiceRequest. */
 export function encodeLogsProto(batch: LogBatch): Uint8Array {
-  const w = new ProtoWriter(Math.max(1024, batch.length * 256));
+  const w = new ProtoWriter(initialSize(batch.length, 256));
   const time = bytesOf(batch.timeUnixNano);
   const observed = bytesOf(batch.observedTimeUnixNano);
   writeGrouped(w, batch, (w, i) => {

@@ -23,8 +23,9 @@ export class ProtoWriter {
     this.buf = new Uint8Array(initialSize);
   }
 
+  /** The bytes written; a copy when most of the buffer went unused, so it is not kept alive. */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    return this.pos < this.buf.length / 4 ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
   }
 
   /** A tag or any value below 2^32. */
