@@ -201,6 +201,9 @@ describe('protobuf decoding', () => {
     expect(rejected).toBe(0);
     const [s] = spansOf(batch);
     expect([s.name, s.kind, s.startTimeUnixNano, s.droppedAttributesCount, s.flags]).toEqual(['', 0, 0n, 0, 0]);
+    // Enum values past a byte read as 0 (unspecified) instead of wrapping around.
+    const big = spansOf(decodeTraceRequest(traceRequest([cat(len(1, id(16)), len(2, id(8)), vint(6, 258), len(15, vint(3, BigInt.asUintN(64, -1n))))]), 'protobuf').batch)[0];
+    expect([big.kind, big.status.code]).toEqual([0, 0]);
     // A span id sent as a varint does not count as a span id.
     expect(decodeTraceRequest(traceRequest([cat(len(1, id(16)), vint(2, 8))]), 'protobuf').rejected).toBe(1);
   });

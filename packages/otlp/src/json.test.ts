@@ -197,6 +197,11 @@ describe('OTLP/JSON decoding', () => {
     expect(logsOf(decodeLogsRequest(body(logs), 'json').batch)[0]).toMatchObject({ timeUnixNano: 2n ** 64n - 1n, body: -(2n ** 63n) + 1n });
   });
 
+  it('reads enum values past a byte as 0 (unspecified)', () => {
+    const [s] = spansOf(decodeSpans(traceJson([{ traceId: TRACE, spanId: SPAN, kind: 258, status: { code: '513' } }])).batch);
+    expect([s.kind, s.status.code]).toEqual([0, 0]);
+  });
+
   it('reads doubles written as "NaN", "Infinity" and "-Infinity", and bytes in either base64 alphabet', () => {
     const [s] = spansOf(
       decodeSpans(

@@ -106,10 +106,11 @@ export function jUint32(v: unknown, what: string): number {
   throw shapeError(`${what} must be an integer from 0 to 2^32-1`);
 }
 
-/** An enum: its number, or its name as listed in `names`. */
+/** An enum for a byte column: its number, or its name as listed in `names` (see ProtoReader.enum8). */
 export function jEnum(v: unknown, names: Readonly<Record<string, number>>, what: string): number {
   if (typeof v === 'string' && Object.hasOwn(names, v)) return names[v];
-  return jUint32(v, what);
+  const n = jUint32(v, what);
+  return n <= 0xff ? n : 0;
 }
 
 /** fixed64 (times): a decimal string, parsed exactly, or a number. */

@@ -43,7 +43,7 @@ function readLogRecord(r: ProtoReader, end: number, b: LogBatchBuilder, resource
         r.fixed64Into(end, b.observedBytes, i * 8);
         break;
       case LOG_SEVERITY_NUMBER:
-        b.severityNumber[i] = r.uint32(end);
+        b.severityNumber[i] = r.enum8(end);
         break;
       case LOG_SEVERITY_TEXT:
         b.severityText[i] = r.string(end);

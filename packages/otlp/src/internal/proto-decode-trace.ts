@@ -74,7 +74,7 @@ function readSpan(r: ProtoReader, end: number, b: SpanBatchBuilder, resourceInde
         b.name[i] = r.string(end);
         break;
       case SPAN_KIND:
-        b.kind[i] = r.uint32(end);
+        b.kind[i] = r.enum8(end);
         break;
       case SPAN_START:
         r.fixed64Into(end, b.startBytes, i * 8);
@@ -198,7 +198,7 @@ function readStatus(r: ProtoReader, end: number, b: SpanBatchBuilder, i: number)
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === 0x12) b.statusMessage[i] = r.string(end);
-    else if (tag === 0x18) b.statusCode[i] = r.uint32(end);
+    else if (tag === 0x18) b.statusCode[i] = r.enum8(end);
     else r.skip(tag, end);
   }
 }

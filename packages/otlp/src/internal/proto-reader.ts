@@ -96,6 +96,15 @@ export class ProtoReader {
     throw malformed('varint longer than 10 bytes');
   }
 
+  /**
+   * An enum for a byte column (span kind, status code, severity). No OTLP enum goes past 255;
+   * a value that does (or a negative one) reads as 0, unspecified, rather than wrapping.
+   */
+  enum8(end: number): number {
+    const v = this.uint32(end);
+    return v <= 0xff ? v : 0;
+  }
+
   /** A varint as a signed 64-bit integer (int64: negative values are 10-byte varints). */
   int64(end: number): bigint {
     const buf = this.buf;
