@@ -1,0 +1,386 @@
+import type { ExportResult, SpanBatch } from '@tracelight/core';
+import { anyValueToString, EXPORT_OK, getAttribute, samplingProbabilityOf, serviceNameOf, SpanKind, StatusCode } from '@tracelight/core';
+import type { DependencyLink, DependencyQuery } from '@tracelight/store';
+import type { ComponentFactory, Listener } from '../../component.js';
+import { ConfigError } from '../../component.js';
+import type { ConnectorDeps } from '../../components.js';
+import type { Endpoint } from '../../internal/schema.js';
+import { duration, endpoint, list, num, object, parseConfig, str } from '../../internal/schema.js';
+import type { EndpointLease } from '../internal/metrics-endpoint.js';
+import { leaseMetricsEndpoint } from '../internal/metrics-endpoint.js';
+import { bucketIndex, createWeightOf, durationAt, familyHeader, formatSampleValue, halves, histogramLines, labelPairs, timeAt } from '../internal/prometheus-text.js';
+import { DEFAULT_DURATION_BUCKETS_MS } from '../spanmetrics/spanmetrics-connector.js';
+
+export interface ServiceGraphConfig {
+  /** Where `GET /metrics` serves the Prometheus text (shared with spanmetrics when equal). Default 127.0.0.1:8889. */
+  readonly endpoint: Endpoint;
+  /** Latency histogram bucket bounds, as durations (ms); the histograms are in seconds. Default 2ms … 15s. */
+  readonly latency_histogram_buckets: readonly number[];
+  /** How long half of an edge waits for its other half, and how many halves wait at most (the oldest goes first). */
+  readonly store: { readonly ttl: number; readonly max_items: number };
+  /**
+   * When a client span's server never shows up (a database, an uninstrumented service), the first
+   * of these attributes it has names the server: a "virtual node". Empty: no virtual nodes.
+   */
+  readonly virtual_node_peer_attributes: readonly string[];
+  /** Most distinct client→server edges; spans of further edges are dropped and counted. Default 10,000. */
+  readonly edge_limit: number;
+  /** Per-minute (by default) call counts kept for `dependencies()` (Jaeger's /api/dependencies). */
+  readonly dependencies: { readonly resolution: number; readonly retention: number };
+}
+
+const schema = object<ServiceGraphConfig>(
+  {
+    endpoint,
+    latency_histogram_buckets: list(duration(), { nonEmpty: true }),
+    store: object({ ttl: duration({ min: 1 }), max_items: num({ min: 1, integer: true }) }, { ttl: '2s', max_items: 10_000 }),
+    virtual_node_peer_attributes: list(str({ nonEmpty: true })),
+    edge_limit: num({ min: 1, integer: true }),
+    dependencies: object({ resolution: duration({ min: 1000 }), retention: duration({ min: 1000 }) }, { resolution: '1m', retention: '24h' }),
+  },
+  {
+    endpoint: '127.0.0.1:8889',
+    latency_histogram_buckets: DEFAULT_DURATION_BUCKETS_MS.map((ms) => `${ms}ms`),
+    store: {},
+    virtual_node_peer_attributes: ['peer.service', 'db.name', 'db.system'],
+    edge_limit: 10_000,
+    dependencies: {},
+  },
+);
+
+function validate(config: unknown, path = 'connectors.servicegraph'): ServiceGraphConfig {
+  const c = parseConfig(schema, config, path);
+  const problems: string[] = [];
+  const b = c.latency_histogram_buckets;
+  for (let i = 0; i < b.length; i++) {
+    if (!(b[i] > 0)) problems.push(`${path}.latency_histogram_buckets[${i}]: must be above 0`);
+    if (i > 0 && b[i] <= b[i - 1]) problems.push(`${path}.latency_histogram_buckets: must be increasing`);
+  }
+  if (c.dependencies.retention < c.dependencies.resolution) problems.push(`${path}.dependencies.retention: must be at least the resolution`);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  return c;
+}
+
+/** One side of an edge, waiting for the other. */
+interface Half {
+  readonly service: string;
+  readonly durationNs: number;
+  readonly startMs: number;
+  readonly failed: boolean;
+  readonly weight: number;
+  readonly messaging: boolean;
+  /** Client side only: the virtual server name, when the span names its peer. */
+  readonly peer?: string;
+  readonly peerIsDatabase?: boolean;
+}
+
+interface Pending {
+  client?: Half;
+  server?: Half;
+  readonly expiresAt: number;
+}
+
+interface Edge {
+  readonly client: string;
+  readonly server: string;
+  readonly labels: string;
+  requests: number;
+  failed: number;
+  readonly serverCounts: Float64Array;
+  serverSum: number;
+  readonly clientCounts: Float64Array;
+  clientSum: number;
+}
+
+export interface ServiceGraphConnector {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+  listeners(): readonly Listener[];
+  consumeTraces(batch: SpanBatch): Promise<ExportResult>;
+  /** Pairs the spans of a batch now (what consumeTraces does). */
+  record(batch: SpanBatch): void;
+  /** Ends the wait of halves whose ttl passed (run on a timer too); `now` in ms, default Date.now(). */
+  expire(now?: number): void;
+  /** This connector's Prometheus families. */
+  render(): string;
+  /**
+   * Service-to-service calls for Jaeger's /api/dependencies: edges whose server span started in
+   * [start, end] (at the resolution of the kept buckets), sorted by parent then child. Edges of a
+   * service to itself are left out; virtual nodes (databases, peers named by the client) are in.
+   * Counts are weighted by 1/sampling probability and rounded to whole calls.
+   */
+  dependencies(query: DependencyQuery): DependencyLink[];
+  /** The oldest time (ns since the epoch) `dependencies` has data for. */
+  coversFromUnixNano(): bigint;
+  stats(): { readonly pending: number; readonly edges: number; readonly expired: number; readonly dropped: number };
+}
+
+const CONNECTION_MESSAGING = 'messaging_system';
+const CONNECTION_DATABASE = 'database';
+const CONNECTION_VIRTUAL = 'virtual_node';
+
+/**
+ * The service graph connector (after the OpenTelemetry Collector's `servicegraph`): a client (or
+ * producer) span and the server (or consumer) span that is its child in the same trace make an
+ * edge client service → server service. Halves wait for each other across batches in a bounded
+ * store for `store.ttl`. Edges become `traces_service_graph_request_total`, `..._failed_total`
+ * and server/client latency histograms in seconds, and per-minute counts for dependencies().
+ */
+export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pick<ConnectorDeps, 'id' | 'telemetry'>): ServiceGraphConnector {
+  const bounds = Float64Array.from(config.latency_histogram_buckets, (ms) => ms / 1000);
+  const boundsText = [...bounds].map(formatSampleValue);
+  const boundsNano = Float64Array.from(config.latency_histogram_buckets, (ms) => ms * 1e6);
+  const nb = bounds.length + 1;
+  const weightOf = createWeightOf(samplingProbabilityOf);
+  const pending = new Map<string, Pending>();
+  const edges = new Map<string, Edge>();
+  let expiredCount = 0;
+  let droppedCount = 0;
+  const expiredCounter = deps.telemetry.counter('tracelight_servicegraph_expired_spans_total', 'Client or server spans whose other half did not come within the ttl (or were pushed out of the full store), by side and outcome.');
+  const droppedCounter = deps.telemetry.counter('tracelight_servicegraph_dropped_spans_total', 'Spans of an edge past the edge limit, not counted.');
+  deps.telemetry.gaugeFunc('tracelight_servicegraph_pending_spans', 'Halves of edges waiting for their other half.', () => [{ labels: { connector: deps.id }, value: pending.size }]);
+
+  // Dependencies: bucket index (server start / resolution) → "client\0server" → [calls, errors].
+  const resolutionMs = config.dependencies.resolution;
+  const keepBuckets = Math.ceil(config.dependencies.retention / resolutionMs);
+  const depBuckets = new Map<number, Map<string, Float64Array>>();
+  let oldestKept = -Infinity;
+
+  const addDependency = (client: string, server: string, startMs: number, weight: number, failed: boolean) => {
+    if (client === server) return;
+    const idx = Math.floor(startMs / resolutionMs);
+    const nowIdx = Math.floor(Date.now() / resolutionMs);
+    if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) return;
+    let b = depBuckets.get(idx);
+    if (!b) {
+      depBuckets.set(idx, (b = new Map()));
+      const cutoff = nowIdx - keepBuckets;
+      if (cutoff > oldestKept) {
+        oldestKept = cutoff;
+        for (const k of depBuckets.keys()) if (k <= cutoff) depBuckets.delete(k);
+      }
+    }
+    const key = `${client}\u0000${server}`;
+    let cell = b.get(key);
+    if (!cell) b.set(key, (cell = new Float64Array(2)));
+    cell[0] += weight;
+    if (failed) cell[1] += weight;
+  };
+
+  const edgeOf = (client: string, server: string, connectionType: string): Edge | undefined => {
+    const key = `${client}\u0000${server}\u0000${connectionType}`;
+    let e = edges.get(key);
+    if (!e) {
+      if (edges.size >= config.edge_limit) return undefined;
+      e = {
+        client,
+        server,
+        labels: labelPairs([
+          ['client', client],
+          ['server', server],
+          ['connection_type', connectionType],
+        ]),
+        requests: 0,
+        failed: 0,
+        serverCounts: new Float64Array(nb),
+        serverSum: 0,
+        clientCounts: new Float64Array(nb),
+        clientSum: 0,
+      };
+      edges.set(key, e);
+    }
+    return e;
+  };
+
+  const complete = (client: Half, server: Half | undefined, serverName: string, connectionType: string) => {
+    const weight = server?.weight ?? client.weight;
+    const failed = client.failed || (server?.failed ?? false);
+    const e = edgeOf(client.service, serverName, connectionType);
+    if (!e) {
+      droppedCount++;
+      droppedCounter.add(1, { connector: deps.id });
+      return;
+    }
+    e.requests += weight;
+    if (failed) e.failed += weight;
+    e.clientCounts[bucketIndex(boundsNano, client.durationNs)] += weight;
+    e.clientSum += (client.durationNs / 1e9) * weight;
+    if (server) {
+      e.serverCounts[bucketIndex(boundsNano, server.durationNs)] += weight;
+      e.serverSum += (server.durationNs / 1e9) * weight;
+    }
+    addDependency(client.service, serverName, (server ?? client).startMs, weight, failed);
+  };
+
+  const expireOne = (p: Pending, reason: 'expired' | 'evicted') => {
+    expiredCount++;
+    if (p.client && !p.server && p.client.peer !== undefined) {
+      complete(p.client, undefined, p.client.peer, p.client.peerIsDatabase ? CONNECTION_DATABASE : CONNECTION_VIRTUAL);
+      expiredCounter.add(1, { connector: deps.id, side: 'client', outcome: 'virtual_node' });
+      return;
+    }
+    expiredCounter.add(1, { connector: deps.id, side: p.client ? 'client' : 'server', outcome: reason });
+  };
+
+  const expire = (now = Date.now()) => {
+    // Insertion order is expiry order (one ttl for all), so the scan stops at the first live entry.
+    for (const [key, p] of pending) {
+      if (p.expiresAt > now) break;
+      pending.delete(key);
+      expireOne(p, 'expired');
+    }
+  };
+
+  const peerOf = (attrs: SpanBatch['attributes'][number]): { peer: string; database: boolean } | undefined => {
+    for (const key of config.virtual_node_peer_attributes) {
+      const v = getAttribute(attrs, key);
+      if (v !== undefined && v !== null && v !== '') return { peer: anyValueToString(v), database: key.startsWith('db.') };
+    }
+    return undefined;
+  };
+
+  const record = (batch: SpanBatch) => {
+    const n = batch.length;
+    if (n === 0) return;
+    const now = Date.now();
+    expire(now);
+    const services: (string | undefined)[] = new Array(batch.resources.length);
+    const start = halves(batch.startTimeUnixNano);
+    const end = halves(batch.endTimeUnixNano);
+    const tid = batch.traceId;
+    for (let i = 0; i < n; i++) {
+      const kind = batch.kind[i];
+      const isClient = kind === SpanKind.CLIENT || kind === SpanKind.PRODUCER;
+      const isServer = kind === SpanKind.SERVER || kind === SpanKind.CONSUMER;
+      if (!isClient && !isServer) continue;
+      // The edge is keyed by trace id + the client's span id: the server finds it through its parent id.
+      const idBytes = isClient ? batch.spanId : batch.parentSpanId;
+      let key = '';
+      for (let k = i * 16; k < i * 16 + 16; k += 2) key += String.fromCharCode((tid[k] << 8) | tid[k + 1]);
+      let nonZero = false;
+      for (let k = i * 8; k < i * 8 + 8; k += 2) {
+        const c = (idBytes[k] << 8) | idBytes[k + 1];
+        if (c !== 0) nonZero = true;
+        key += String.fromCharCode(c);
+      }
+      if (!nonZero) continue; // a server span without a parent: nobody to pair with
+      const r = batch.resourceIndex[i];
+      const service = (services[r] ??= serviceNameOf(batch.resources[r]));
+      const s = timeAt(start, i);
+      let dur = durationAt(start, end, i);
+      if (!(dur > 0)) dur = 0;
+      const messaging = kind === SpanKind.PRODUCER || kind === SpanKind.CONSUMER;
+      const peer = isClient && config.virtual_node_peer_attributes.length > 0 ? peerOf(batch.attributes[i]) : undefined;
+      const half: Half = {
+        service,
+        durationNs: dur,
+        startMs: s / 1e6,
+        failed: batch.statusCode[i] === StatusCode.ERROR,
+        weight: weightOf(batch.traceState[i]),
+        messaging,
+        peer: peer?.peer,
+        peerIsDatabase: peer?.database,
+      };
+      const p = pending.get(key);
+      if (p && (isClient ? !p.client && p.server : !p.server && p.client)) {
+        pending.delete(key);
+        const client = isClient ? half : p.client!;
+        const server = isClient ? p.server! : half;
+        complete(client, server, server.service, client.messaging || server.messaging ? CONNECTION_MESSAGING : '');
+        continue;
+      }
+      if (p) continue; // a duplicate half (a retried export): the first one waits
+      if (pending.size >= config.store.max_items) {
+        const oldest = pending.entries().next().value!;
+        pending.delete(oldest[0]);
+        expireOne(oldest[1], 'evicted');
+      }
+      pending.set(key, isClient ? { client: half, expiresAt: now + config.store.ttl } : { server: half, expiresAt: now + config.store.ttl });
+    }
+  };
+
+  const renderInto = (out: string[]) => {
+    const all = [...edges.values()];
+    familyHeader(out, 'traces_service_graph_request_total', 'counter', 'Requests between two services (client and server span pairs; weighted by 1/sampling probability).');
+    for (const e of all) out.push(`traces_service_graph_request_total{${e.labels}} ${formatSampleValue(e.requests)}`);
+    familyHeader(out, 'traces_service_graph_request_failed_total', 'counter', 'Requests between two services where the client or the server span has status ERROR.');
+    for (const e of all) out.push(`traces_service_graph_request_failed_total{${e.labels}} ${formatSampleValue(e.failed)}`);
+    familyHeader(out, 'traces_service_graph_request_server_seconds', 'histogram', 'Duration of the server span of requests between two services, in seconds.');
+    for (const e of all) histogramLines(out, 'traces_service_graph_request_server_seconds', e.labels, boundsText, e.serverCounts, e.serverSum);
+    familyHeader(out, 'traces_service_graph_request_client_seconds', 'histogram', 'Duration of the client span of requests between two services, in seconds.');
+    for (const e of all) histogramLines(out, 'traces_service_graph_request_client_seconds', e.labels, boundsText, e.clientCounts, e.clientSum);
+  };
+  const source = { render: renderInto };
+
+  let lease: EndpointLease | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+
+  return {
+    async start() {
+      lease ??= await leaseMetricsEndpoint(deps.telemetry, config.endpoint, source);
+      timer ??= setInterval(() => expire(), Math.max(100, Math.min(config.store.ttl, 1000))).unref();
+    },
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        clearInterval(timer);
+        await lease?.release();
+      })();
+      return shutdownPromise;
+    },
+    listeners() {
+      const l = lease?.listener();
+      return l ? [l] : [];
+    },
+    async consumeTraces(batch) {
+      record(batch);
+      return EXPORT_OK;
+    },
+    record,
+    expire,
+    render() {
+      const out: string[] = [];
+      renderInto(out);
+      return `${out.join('\n')}\n`;
+    },
+    dependencies(q) {
+      const from = Number(q.startTimeUnixNano / 1_000_000n);
+      const to = Number(q.endTimeUnixNano / 1_000_000n);
+      const totals = new Map<string, [number, number]>();
+      for (const [idx, cells] of depBuckets) {
+        const bucketStart = idx * resolutionMs;
+        // A bucket counts when it overlaps [from, to].
+        if (bucketStart + resolutionMs <= from || bucketStart > to) continue;
+        for (const [key, cell] of cells) {
+          const t = totals.get(key);
+          if (t) {
+            t[0] += cell[0];
+            t[1] += cell[1];
+          } else totals.set(key, [cell[0], cell[1]]);
+        }
+      }
+      return [...totals]
+        .map(([key, [calls, errors]]) => {
+          const [parent, child] = key.split('\u0000');
+          return { parent, child, callCount: Math.round(calls), errorCount: Math.round(errors) };
+        })
+        .filter((l) => l.callCount > 0)
+        .sort((a, b) => (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.child < b.child ? -1 : a.child > b.child ? 1 : 0));
+    },
+    coversFromUnixNano() {
+      return BigInt((Math.floor(Date.now() / resolutionMs) - keepBuckets + 1) * resolutionMs) * 1_000_000n;
+    },
+    stats: () => ({ pending: pending.size, edges: edges.size, expired: expiredCount, dropped: droppedCount }),
+  };
+}
+
+/** Factory for config files: `connectors: { servicegraph: {...} }`, listed as an exporter of a traces pipeline. */
+export const serviceGraphConnectorFactory: ComponentFactory<ServiceGraphConfig, ConnectorDeps, ServiceGraphConnector> & { readonly produces: readonly [] } = {
+  kind: 'connector',
+  type: 'servicegraph',
+  signals: ['traces'],
+  produces: [],
+  defaultConfig: () => validate(undefined),
+  validateConfig: validate,
+  create: (config, deps) => createServiceGraphConnector(config, deps),
+};
