@@ -28,6 +28,7 @@ import {
   summarizeTrace,
 } from '@tracelight/store';
 import type { NormalizedTraceQuery, SummarySpan } from '@tracelight/store';
+import { attributePair } from './attribute-pairs.js';
 import { readLog, readResource, readScope, readSpan } from './codec.js';
 import type { Connection } from './connection.js';
 import { RowBinaryReader } from './row-binary.js';
@@ -105,7 +106,7 @@ function missingResource(service: string): Resource {
 /** Ids of the resources that have attribute key = value (text form), as UInt64 literals. */
 async function resourcesWith(ctx: ReaderContext, key: string, value: string): Promise<string[]> {
   const rows = await ctx.conn.json<{ id: string }>(
-    `SELECT DISTINCT resource_id AS id FROM ${ctx.tables.resources} WHERE ${keyValueCondition('attr_keys', 'attr_values', key, value)}`,
+    `SELECT DISTINCT resource_id AS id FROM ${ctx.tables.resources} WHERE has(attrs, ${sqlString(attributePair(key, value))})`,
   );
   return rows.map((r) => sqlUInt64(BigInt(r.id)));
 }
@@ -185,25 +186,19 @@ export async function getTraces(ctx: ReaderContext, traceIds: readonly string[])
   });
 }
 
-/** An attribute key = value (text form) in a pair of key and value arrays. */
-function keyValueCondition(keys: string, values: string, key: string, value: string): string {
-  const v = sqlString(value);
-  // has() first: cheap, and on newer servers it lets the bloom-filter skip index work.
-  return `(has(${values}, ${v}) AND arrayExists((ak, av) -> ak = ${sqlString(key)} AND av = ${v}, ${keys}, ${values}))`;
-}
-
 /**
  * One attribute filter on span_index. Resource attributes live in `resources`: the ids of the
  * matching resources are looked up first and the span rows filtered by resource id.
  */
 async function attributeCondition(ctx: ReaderContext, key: string, value: string, scope: AttributeScope): Promise<string> {
+  const pair = sqlString(attributePair(key, value));
   const parts: string[] = [];
-  if (scope === 'span' || scope === 'any') parts.push(keyValueCondition('attr_keys', 'attr_values', key, value));
+  if (scope === 'span' || scope === 'any') parts.push(`has(attrs, ${pair})`);
   if (scope === 'resource' || scope === 'any') {
     const ids = await resourcesWith(ctx, key, value);
     if (ids.length > 0) parts.push(`resource_id IN (${ids.join(', ')})`);
   }
-  if (scope === 'event' || scope === 'any') parts.push(keyValueCondition('event_keys', 'event_values', key, value));
+  if (scope === 'event' || scope === 'any') parts.push(`has(event_attrs, ${pair})`);
   if (parts.length === 0) return '0';
   return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
 }

@@ -6,6 +6,7 @@
 import type { Attributes, InstrumentationScope, LogBatch, Resource, SpanBatch } from '@tracelight/core';
 import { anyValueToString, serviceNameOf, SPAN_ID_BYTES, TRACE_ID_BYTES } from '@tracelight/core';
 import { createHash } from 'node:crypto';
+import { attributePair } from './attribute-pairs.js';
 import { timeBytes, writeLogBody, writeResource, writeScope, writeSpanBody } from './codec.js';
 import { RowBinaryWriter } from './row-binary.js';
 
@@ -33,7 +34,7 @@ export function encodeResourceRows(resources: readonly EncodedResource[], w: Row
   for (const r of resources) {
     w.raw(r.id);
     w.string(r.service);
-    writeKeysValues(w, [r.resource.attributes]);
+    writePairs(w, [r.resource.attributes]);
     w.bytes(r.blob);
   }
 }
@@ -46,17 +47,13 @@ function encodeScope(scope: InstrumentationScope, scratch: RowBinaryWriter): Buf
   return out.finish();
 }
 
-/** Array(String) of keys, then Array(String) of values' text forms, over several attribute lists. */
-function writeKeysValues(w: RowBinaryWriter, lists: readonly Attributes[]): void {
+/** Array(String) of the attribute pairs of several attribute lists. */
+function writePairs(w: RowBinaryWriter, lists: readonly Attributes[]): void {
   let n = 0;
   for (const list of lists) n += list.length;
   w.varint(n);
-  for (const list of lists) for (const kv of list) w.string(kv.key);
-  w.varint(n);
-  for (const list of lists) for (const kv of list) w.string(anyValueToString(kv.value));
+  for (const list of lists) for (const kv of list) w.string(attributePair(kv.key, anyValueToString(kv.value)));
 }
-
-const NO_LISTS: readonly Attributes[] = [];
 
 /** Appends one spans_input row per span of `batch`; `resources` are the batch's, encoded. */
 export function encodeSpanRows(batch: SpanBatch, resources: readonly EncodedResource[], w: RowBinaryWriter): void {
@@ -75,10 +72,10 @@ export function encodeSpanRows(batch: SpanBatch, resources: readonly EncodedReso
     w.string(batch.name[i]);
     w.u8(batch.kind[i]);
     w.u8(batch.statusCode[i]);
-    writeKeysValues(w, [batch.attributes[i]]);
+    writePairs(w, [batch.attributes[i]]);
     const events = batch.events[i];
-    if (events.length === 0) writeKeysValues(w, NO_LISTS);
-    else writeKeysValues(w, events.map((e) => e.attributes));
+    if (events.length === 0) w.varint(0);
+    else writePairs(w, events.map((e) => e.attributes));
     w.raw(resource.id);
     w.raw(scopes[batch.scopeIndex[i]]);
     scratch.reset();

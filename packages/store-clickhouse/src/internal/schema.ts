@@ -72,17 +72,15 @@ export const SPAN_INPUT_COLUMNS = [
   'name',
   'kind',
   'status_code',
-  'attr_keys',
-  'attr_values',
-  'event_keys',
-  'event_values',
+  'attrs',
+  'event_attrs',
   'resource_id',
   'scope',
   'body',
 ] as const;
 
 /** The columns of resources, in the order the writer encodes them. */
-export const RESOURCE_COLUMNS = ['resource_id', 'service', 'attr_keys', 'attr_values', 'blob'] as const;
+export const RESOURCE_COLUMNS = ['resource_id', 'service', 'attrs', 'blob'] as const;
 
 /** The columns of logs the writer sends, in order. */
 export const LOG_COLUMNS = ['time_ns', 'arrival', 'trace_id', 'span_id', 'service', 'severity_number', 'body_lower', 'resource_id', 'scope', 'body'] as const;
@@ -150,8 +148,7 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE TABLE IF NOT EXISTS ${local('spans_input')}${onCluster} (
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
           start_ns UInt64, end_ns UInt64, service String, name String, kind UInt8, status_code UInt8,
-          attr_keys Array(String), attr_values Array(String), event_keys Array(String), event_values Array(String),
-          resource_id UInt64, scope String, body String
+          attrs Array(String), event_attrs Array(String), resource_id UInt64, scope String, body String
         ) ENGINE = Null`,
         `CREATE TABLE IF NOT EXISTS ${local('spans')}${onCluster} (
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
@@ -162,8 +159,7 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE TABLE IF NOT EXISTS ${local('span_index')}${onCluster} (
           service ${lc}, name ${lc}, kind UInt8, start_ns UInt64${codec('Delta, ZSTD(1)')}, duration_ns Int64${zstd}, status_code UInt8,
           trace_id FixedString(16), span_id FixedString(8), parent_span_id FixedString(8),
-          attr_keys Array(${lc}), attr_values Array(String)${zstd}, event_keys Array(${lc}), event_values Array(String)${zstd},
-          resource_id UInt64
+          attrs Array(String)${zstd}, event_attrs Array(String)${zstd}, resource_id UInt64
         ) ENGINE = ${engine('ReplacingMergeTree', 'span_index')} ${day('start_ns')}
         ORDER BY (service, name, start_ns, trace_id, span_id) PRIMARY KEY (service, name, start_ns)`,
         `CREATE TABLE IF NOT EXISTS ${local('operations')}${onCluster} (
@@ -174,7 +170,7 @@ export const MIGRATIONS: readonly Migration[] = [
           service ${lc}, severity_number UInt8, body_lower String${zstd}, resource_id UInt64, scope String${zstd}, body String${zstd}
         ) ENGINE = ${engine('MergeTree', 'logs')} ${day('time_ns')} ORDER BY (service, time_ns)`,
         `CREATE TABLE IF NOT EXISTS ${local('resources')}${onCluster} (
-          resource_id UInt64, service ${lc}, attr_keys Array(${lc}), attr_values Array(String), blob String${zstd}
+          resource_id UInt64, service ${lc}, attrs Array(String), blob String${zstd}
         ) ENGINE = ${engine('ReplacingMergeTree', 'resources')} ORDER BY resource_id`,
         everywhere('retention', 'cutoff_ns UInt64, applied_ns UInt64', 'cutoff_ns'),
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('spans_mv')}${onCluster} TO ${local('spans')} AS
@@ -182,7 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
           FROM ${local('spans_input')}`,
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('span_index_mv')}${onCluster} TO ${local('span_index')} AS
           SELECT service, name, kind, start_ns, toInt64(end_ns) - toInt64(start_ns) AS duration_ns, status_code,
-            trace_id, span_id, parent_span_id, attr_keys, attr_values, event_keys, event_values, resource_id
+            trace_id, span_id, parent_span_id, attrs, event_attrs, resource_id
           FROM ${local('spans_input')}`,
         `CREATE MATERIALIZED VIEW IF NOT EXISTS ${local('operations_mv')}${onCluster} TO ${local('operations')} AS
           SELECT ${dayOf('start_ns')} AS day, service, name, kind, max(start_ns) AS max_start
@@ -207,7 +203,8 @@ export const MIGRATIONS: readonly Migration[] = [
           ? []
           : [`ALTER TABLE ${local(table)}${onCluster} ADD INDEX ${index} ${definition}`];
       return [
-        ...add('span_index', 'idx_attr_values', 'attr_values TYPE bloom_filter(0.01) GRANULARITY 4'),
+        ...add('span_index', 'idx_attrs', 'attrs TYPE bloom_filter(0.01) GRANULARITY 4'),
+        ...add('span_index', 'idx_event_attrs', 'event_attrs TYPE bloom_filter(0.01) GRANULARITY 4'),
         ...add('span_index', 'idx_duration', 'duration_ns TYPE minmax GRANULARITY 4'),
         ...add('logs', 'idx_trace_id', 'trace_id TYPE bloom_filter(0.01) GRANULARITY 4'),
       ];
