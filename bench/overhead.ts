@@ -17,7 +17,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'overhead',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverageAtEnd: loadavg() },
     settings: { durationSeconds: duration, warmupSeconds: warmup, connections, rounds, loadGenerator: 'autocannon (separate process)' },
     note: quick ? 'quick smoke run; not for comparison' : undefined,
     results,

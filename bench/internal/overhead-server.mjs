@@ -13,4 +13,7 @@ app.get('/outgoing/:id', async (req) => {
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 process.stdout.write(`${app.server.address().port}\n`);
 // For profiling runs (node --cpu-prof): leave after a while so the profile gets written.
-if (process.env.BENCH_EXIT_AFTER_MS) setTimeout(() => process.exit(0), Number(process.env.BENCH_EXIT_AFTER_MS)).unref();
+if (process.env.BENCH_EXIT_AFTER_MS) {
+  setTimeout(() => process.exit(0), Number(process.env.BENCH_EXIT_AFTER_MS)).unref();
+  process.once("SIGINT", () => process.exit(0));
+}
