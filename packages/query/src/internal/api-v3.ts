@@ -1,6 +1,4 @@
-import type { Span } from '@tracelight/core';
 import { TracelightError } from '@tracelight/core';
-import type { TraceRef } from '@tracelight/store';
 import { MAX_TRACE_LIMIT } from '@tracelight/store';
 import type { TraceSummariesResponse } from '../api-types.js';
 import type { ApiContext } from './context.js';
@@ -13,7 +11,7 @@ import { boolParam, goDurationParam, intParam, param, params, rfc3339Param } fro
 import type { Router } from './router.js';
 import type { Expr } from './search/expr.js';
 import type { MatchResult } from './search/engine.js';
-import { findMatchingTraces } from './search/engine.js';
+import { findMatchingTraces, matchedTraces } from './search/engine.js';
 import { planSearch } from './search/plan.js';
 import { kindName, parseKind } from './span-kind.js';
 
@@ -47,12 +45,6 @@ async function findTraces(ctx: ApiContext, url: URL): Promise<MatchResult> {
   return findMatchingTraces(ctx.reader, planSearch(expr), { startTimeMinUnixNano: start, startTimeMaxUnixNano: end, limit, scanLimit: ctx.searchScanLimit });
 }
 
-async function tracesOf(ctx: ApiContext, match: MatchResult): Promise<{ traceId: string; spans: Span[] }[]> {
-  const missing = match.refs.map((r: TraceRef) => r.traceId).filter((id) => !match.traces.has(id));
-  const fetched = new Map(missing.length > 0 ? (await ctx.reader.getTraces(missing)).map((t) => [t.traceId, t]) : []);
-  return match.refs.flatMap((r) => match.traces.get(r.traceId) ?? fetched.get(r.traceId) ?? []);
-}
-
 function traceIdParam(text: string): string {
   const id = jaegerTraceId(text);
   if (id === undefined) throw badRequest(`malformed parameter trace_id: '${text}' is not a hex trace id`);
@@ -84,7 +76,7 @@ export function registerApiV3(router: Router, ctx: ApiContext): void {
 
   router.get('/api/v3/traces', async ({ url }) => {
     const raw = boolParam(url, 'query.raw_traces') ?? false;
-    const traces = await tracesOf(ctx, await findTraces(ctx, url));
+    const traces = await matchedTraces(ctx.reader, await findTraces(ctx, url));
     const spans = traces.flatMap((t) => annotatedSpans(viewTrace(ctx, t.traceId, t.spans, raw)));
     return jsonResponse(200, { result: otlpJsonOf(spans) });
   });

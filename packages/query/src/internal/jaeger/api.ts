@@ -9,7 +9,7 @@ import { badRequest, jsonResponse, QueryErrorCode, readBody, statusOf } from '..
 import { bigIntParam, boolParam, epochParam, goDurationParam, intParam, param, params } from '../params.js';
 import type { Router } from '../router.js';
 import type { Condition, Expr } from '../search/expr.js';
-import { findMatchingTraces } from '../search/engine.js';
+import { findMatchingTraces, matchedTraces } from '../search/engine.js';
 import { planSearch } from '../search/plan.js';
 import { kindName, parseKind } from '../span-kind.js';
 import { jaegerMetrics } from './metrics.js';
@@ -144,10 +144,7 @@ export function registerJaegerApi(router: Router, ctx: ApiContext): void {
 
     const plan = planSearch(conditions.length === 1 ? conditions[0] : { op: 'and', args: conditions });
     const match = await findMatchingTraces(ctx.reader, plan, { startTimeMinUnixNano: start, startTimeMaxUnixNano: end, limit, scanLimit: ctx.searchScanLimit });
-    const missing = match.refs.map((r) => r.traceId).filter((id) => !match.traces.has(id));
-    const fetched = new Map(missing.length > 0 ? (await ctx.reader.getTraces(missing)).map((t) => [t.traceId, t]) : []);
-    const traces = match.refs.flatMap((r) => match.traces.get(r.traceId) ?? fetched.get(r.traceId) ?? []);
-    return jsonResponse(200, envelope(jaegerTraces(ctx, traces, raw)));
+    return jsonResponse(200, envelope(jaegerTraces(ctx, await matchedTraces(ctx.reader, match), raw)));
   });
 
   router.post('/api/transform', async ({ request }) => {

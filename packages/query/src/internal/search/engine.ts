@@ -68,3 +68,10 @@ export async function findMatchingTraces(reader: StoreReader, plan: SearchPlan, 
   if (page.length < refs.length) for (const r of refs.slice(options.limit)) traces.delete(r.traceId);
   return { refs: page, truncated: truncated || refs.length > options.limit, traces };
 }
+
+/** The matched traces in match order, fetching those the search did not already load. */
+export async function matchedTraces(reader: StoreReader, match: MatchResult): Promise<Trace[]> {
+  const missing = match.refs.map((r) => r.traceId).filter((id) => !match.traces.has(id));
+  const fetched = new Map(missing.length > 0 ? (await reader.getTraces(missing)).map((t) => [t.traceId, t]) : []);
+  return match.refs.flatMap((r) => match.traces.get(r.traceId) ?? fetched.get(r.traceId) ?? []);
+}

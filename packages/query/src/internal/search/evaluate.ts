@@ -1,5 +1,5 @@
 import type { AnyValue, Attributes, Span } from '@tracelight/core';
-import { anyValueToString, serviceNameOf, StatusCode } from '@tracelight/core';
+import { anyValueToString, serviceNameOf } from '@tracelight/core';
 import type { AttributeScope } from '@tracelight/store';
 import { kindName } from '../span-kind.js';
 import type { CompareOp, Condition, Expr, Literal } from './expr.js';
@@ -113,9 +113,4 @@ function conditionHolds(cond: Condition, span: Span): boolean {
     if (c !== undefined && ordered(cmp, c)) return true;
   }
   return false;
-}
-
-/** Whether a span is in error (for callers that pre-filter without an expression). */
-export function isError(span: Span): boolean {
-  return span.status.code === StatusCode.ERROR;
 }
