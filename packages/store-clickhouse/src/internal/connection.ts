@@ -1,5 +1,5 @@
 // Talking to ClickHouse over HTTP with @clickhouse/client, in the subset that works against
-// 18.16 (see docs/adr/0003-clickhouse-on-18-16.md): `exec` for statements, RowBinary inserts and
+// 18.16 (see docs/adr/0004-clickhouse-on-18-16.md): `exec` for statements, RowBinary inserts and
 // RowBinary reads, `query` for JSONEachRow reads. Every request carries wait_end_of_query=1, so
 // an error in the middle of a result comes back as an HTTP error, not as text after good rows.
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';

@@ -3,7 +3,7 @@
 // can run them every time, from several processes at once. A migration may wait for a server
 // feature (`when`): it is not recorded until the server has it, so it runs after an upgrade.
 //
-// Layout (see docs/adr/0003-clickhouse-on-18-16.md for the reasons):
+// Layout (see docs/adr/0004-clickhouse-on-18-16.md for the reasons):
 //   resources     each distinct resource once, under a content id (spans and logs carry the id)
 //   spans_input   Null engine: the table span writes go to (RowBinary). Materialized views fan
 //                 each insert out into:
