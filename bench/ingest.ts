@@ -8,7 +8,8 @@
 //   node bench/ingest.ts [--seconds 10] [--connections 8] [--spans 512] [--max-requests 1900]
 //                        [--server-core 0] [--load-core 1] [--profile] [--server-node-flags '...']
 //
-// Writes bench/results/ingest.json. With --profile the server runs under `node --cpu-prof`; the
+// A row is a pipeline config + a label (ROWS below); --rows picks some (default: all). Writes
+// bench/results/ingest.json (one entry per row under `rows`). With --profile the server runs under `node --cpu-prof`; the
 // profile lands in bench/results/ingest-profile/ and its top functions by self time are printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,8 +35,48 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     // Extra node flags for the server process, e.g. "--max-semi-space-size=32".
     'server-node-flags': { type: 'string', default: '' },
+    rows: { type: 'string', default: '' },
   },
 });
+
+/** A benchmark row: a label and the collector config it runs (undefined: the default pipelines). */
+interface Row {
+  readonly label: string;
+  readonly config?: string;
+}
+
+const STORE_PIPELINE = (processors: string, extra = '') => `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: 127.0.0.1:0 }
+processors:
+  memory_limiter:
+  batch:
+${extra}exporters:
+  store:
+service:
+  pipelines:
+    traces: { receivers: [otlp], processors: [${processors}], exporters: [store] }
+  telemetry:
+    metrics: { address: 127.0.0.1:0 }
+`;
+
+/** Add a row here to benchmark another pipeline (e.g. span-metrics + service-graph connectors). */
+const ROWS: readonly Row[] = [
+  { label: 'default (memory_limiter, batch)' },
+  {
+    label: 'tail sampling (errors + 10% baseline, 1s wait)',
+    config: STORE_PIPELINE(
+      'memory_limiter, tail_sampling, batch',
+      `  tail_sampling:
+    decision_wait: 1s
+    policies:
+      - { name: errors, type: status_code, status_code: { status_codes: [ERROR] } }
+      - { name: baseline, type: probabilistic, probabilistic: { sampling_percentage: 10 } }
+`,
+    ),
+  },
+];
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0 && cpus().length > 1;
 const pinned = (core: string, argv: string[]) => (hasTaskset ? ['taskset', '-c', core, ...argv] : argv);
@@ -97,7 +138,22 @@ function topOfProfile(dir: string, n: number): { fn: string; selfPercent: number
 async function main(): Promise<void> {
   build();
   mkdirSync(RESULTS, { recursive: true });
+  const wanted = values.rows.split(',').map((r) => r.trim()).filter(Boolean);
+  const rows = ROWS.filter((r, i) => wanted.length === 0 || wanted.some((w) => r.label.startsWith(w) || String(i) === w));
+  const results: unknown[] = [];
+  for (const row of rows) results.push(await runRow(row));
+  writeFileSync(join(RESULTS, 'ingest.json'), JSON.stringify({ benchmark: 'ingest (b): OTLP/HTTP protobuf → tracelight start --memory', rows: results }, null, 2) + '\n');
+  console.log(`\n  written to bench/results/ingest.json`);
+}
+
+async function runRow(row: Row): Promise<unknown> {
   if (values.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
+  const configArgs: string[] = [];
+  if (row.config) {
+    const file = join(RESULTS, `ingest-config-${ROWS.indexOf(row)}.yaml`);
+    writeFileSync(file, row.config);
+    configArgs.push('--config', file);
+  }
   const nodeArgs = [
     ...values['server-node-flags'].split(' ').filter(Boolean),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
@@ -108,13 +164,11 @@ async function main(): Promise<void> {
     join(ROOT, 'packages/cli/dist/bin.js'),
     'start',
     '--memory',
+    ...configArgs,
     '--otlp-http-port',
     '0',
-    '--otlp-grpc-port',
-    '0',
+    ...(row.config ? [] : ['--otlp-grpc-port', '0', '--zipkin-port', '0']),
     '--http-port',
-    '0',
-    '--zipkin-port',
     '0',
     '--metrics-port',
     '0',
@@ -165,7 +219,7 @@ async function main(): Promise<void> {
     const serverCpu = cpuAtEnd - cpuAtStart;
     const spansPerSecond = result.spans / result.wallSeconds;
     const out = {
-      benchmark: 'ingest (b): OTLP/HTTP protobuf → tracelight start --memory',
+      row: row.label,
       date: new Date().toISOString(),
       node: process.version,
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
@@ -189,7 +243,6 @@ async function main(): Promise<void> {
       serverExitCode: serverCode,
       profileTop: values.profile ? topOfProfile(PROFILE_DIR, 25) : undefined,
     };
-    writeFileSync(join(RESULTS, 'ingest.json'), JSON.stringify(out, null, 2) + '\n');
 
     const rows: [string, string][] = [
       ['requests (200 / all)', `${result.statuses['200'] ?? 0} / ${result.requests}`],
@@ -205,13 +258,13 @@ async function main(): Promise<void> {
       ['pinned', hasTaskset ? `server core ${values['server-core']}, load core ${values['load-core']}` : 'no (taskset missing)'],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(`\n${out.benchmark}`);
+    console.log(`\n${out.row}`);
     for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
     if (out.profileTop) {
       console.log('\n  server profile, top functions by self time:');
       for (const { fn, selfPercent } of out.profileTop) console.log(`  ${String(selfPercent).padStart(5)}%  ${fn}`);
     }
-    console.log(`\n  written to bench/results/ingest.json`);
+    return out;
   } finally {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   }
