@@ -22,7 +22,7 @@ export interface DuckDBStoreOptions {
   readonly retentionIntervalMs?: number;
   /** Spans waiting to be committed beyond which writes are refused with STORE_BUSY. Default 200,000. */
   readonly maxQueuedSpans?: number;
-  /** Largest group commit, in spans. Default 20,000. */
+  /** Largest group commit, in spans. Default 50,000. */
   readonly maxGroupSpans?: number;
   /** How many recent (trace id, span id) pairs are remembered to drop retried spans on write. Default 500,000. */
   readonly dedupWindowSpans?: number;
@@ -36,7 +36,7 @@ export const DUCKDB_STORE_DEFAULTS = {
   maxBytes: 0,
   retentionIntervalMs: 60_000,
   maxQueuedSpans: 200_000,
-  maxGroupSpans: 20_000,
+  maxGroupSpans: 50_000,
   dedupWindowSpans: 500_000,
 } as const;
 

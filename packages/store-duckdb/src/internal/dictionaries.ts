@@ -45,10 +45,15 @@ interface Pending {
   keysets: KeysetEntry[];
 }
 
+const emptyPending = (): Pending => ({ ops: [], resources: [], scopes: [], keysets: [] });
+
 /**
  * The small tables that spans point into by id (operations, resources, scopes, attribute
  * keysets), mirrored in the worker's memory. New entries made while building a group commit are
- * written in that commit's transaction and forgotten again if it fails.
+ * written in that group's transaction (`writePending`). Groups commit in order; two may be in
+ * flight (one committing, the next being built), so entries are kept per group until it commits
+ * (`commitOldest`), and a failure forgets the entries of every uncommitted group (`rollback`):
+ * the later group used them and fails with it.
  */
 export class Dictionaries {
   readonly opsByKey = new Map<string, OpEntry>();
@@ -59,7 +64,9 @@ export class Dictionaries {
   readonly scopes: InstrumentationScope[] = [];
   readonly keysetsByKey = new Map<string, KeysetEntry>();
   readonly keysets: KeysetEntry[] = [];
-  private pending: Pending = { ops: [], resources: [], scopes: [], keysets: [] };
+  private pending: Pending = emptyPending();
+  /** Written, not yet committed, oldest first. */
+  private readonly uncommitted: Pending[] = [];
 
   async load(con: DuckDBConnection): Promise<void> {
     for (const [id, service, name, kind] of (await con.runAndReadAll('SELECT op_id, service, name, kind FROM ops ORDER BY op_id')).getRowsJS()) {
@@ -125,9 +132,19 @@ export class Dictionaries {
     return entry.id;
   }
 
-  /** Writes the entries made since the last call (inside the caller's transaction). */
-  async writePending(con: DuckDBConnection): Promise<void> {
+  /**
+   * Writes the entries made since the last call, inside the caller's (group's) transaction.
+   * Returns the group's token for `rollback`.
+   */
+  async writePending(con: DuckDBConnection): Promise<object> {
     const p = this.pending;
+    this.pending = emptyPending();
+    this.uncommitted.push(p);
+    await this.insert(con, p);
+    return p;
+  }
+
+  private async insert(con: DuckDBConnection, p: Pending): Promise<void> {
     const lit = (s: string) => `'${escapeField(s).replaceAll("'", "''")}'`;
     if (p.ops.length > 0) await con.run(`INSERT INTO ops VALUES ${p.ops.map((o) => `(${o.id}, ${lit(o.service)}, ${lit(o.name)}, ${o.kind})`).join(',')}`);
     if (p.resources.length > 0) await con.run(`INSERT INTO resources VALUES ${p.resources.map((r) => `(${r.id}, ${lit(r.service)}, ${lit(r.enc)})`).join(',')}`);
@@ -139,14 +156,24 @@ export class Dictionaries {
     }
   }
 
-  /** The pending entries are now in the database. */
-  commit(): void {
-    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
+  /** The oldest uncommitted group committed: its entries are in the database. */
+  commitOldest(): void {
+    this.uncommitted.shift();
   }
 
-  /** The transaction that would have written the pending entries failed: forget them. */
-  rollback(): void {
-    const p = this.pending;
+  /**
+   * A group failed: forget its entries (given its token, or only the ones not written yet when
+   * it failed before writing them), those of every later group, and those not yet written.
+   */
+  rollback(token?: object): void {
+    const at = token === undefined ? -1 : this.uncommitted.indexOf(token as Pending);
+    const dropped = at < 0 ? [] : this.uncommitted.splice(at);
+    dropped.push(this.pending);
+    this.pending = emptyPending();
+    for (const p of dropped.reverse()) this.forget(p);
+  }
+
+  private forget(p: Pending): void {
     for (const o of p.ops) {
       this.opsByKey.delete(`${o.kind}\x1f${o.service}\x1f${o.name}`);
       const byKind = this.opTree.get(o.service)?.get(o.name);
@@ -163,7 +190,6 @@ export class Dictionaries {
       this.keysetsByKey.delete(key);
     }
     this.keysets.length -= p.keysets.length;
-    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
   }
 
   private addOp(entry: OpEntry): void {

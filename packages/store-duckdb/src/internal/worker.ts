@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   await dicts.load(admin);
   const dedup = createDedupWindow(config.dedupWindowSpans);
   await primeDedup(admin, dedup, config.dedupWindowSpans);
-  const writer = await GroupWriter.create(await instance.connect(), dicts, dedup, { maxGroupSpans: config.maxGroupSpans });
+  const writer = await GroupWriter.create([await instance.connect(), await instance.connect()], dicts, dedup, { maxGroupSpans: config.maxGroupSpans });
   const pool = new ConnectionPool([await instance.connect(), await instance.connect()]);
   const reader = new Reader(pool, dicts, writer.stats);
 

@@ -1,20 +1,13 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBListValue, DuckDBType } from '@duckdb/node-api';
-import { BIGINT, DuckDBDataChunk, LIST, listValue, UBIGINT, UINTEGER, UTINYINT, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { AnyValue, SpanKind } from '@tracelight/core';
 import { EMPTY_RESOURCE, EMPTY_SCOPE } from '@tracelight/core';
 import type { DedupWindow } from './dedup-window.js';
+import { SpanChunk, swap8 } from './span-chunk.js';
 import type { Dictionaries } from './dictionaries.js';
 import { escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
 import type { LogWire, SpanWire } from './wire.js';
 import { encodeLinks, encodeResource, encodeScope, INTS_PER_SPAN } from './wire.js';
 
-/** Column types of `spans`, in SPAN_COLUMNS order. */
-const SPAN_TYPES: DuckDBType[] = [
-  UBIGINT, UBIGINT, UBIGINT, UBIGINT, UBIGINT, BIGINT, BIGINT, UINTEGER, UINTEGER, UINTEGER,
-  UTINYINT, UINTEGER, UINTEGER, UINTEGER, UINTEGER, UINTEGER, LIST(VARCHAR), VARCHAR,
-  VARCHAR, VARCHAR, VARCHAR, VARCHAR,
-];
-const CHUNK_ROWS = 2048;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -43,63 +36,56 @@ export interface WriterStats {
   commitMs: number;
 }
 
+/** A writer connection with its appenders; groups alternate between two of them. */
+interface Lane {
+  readonly con: DuckDBConnection;
+  readonly spans: DuckDBAppender;
+  readonly index: DuckDBAppender;
+  readonly logs: DuckDBAppender;
+}
+
+async function openLane(con: DuckDBConnection): Promise<Lane> {
+  return { con, spans: await con.createAppender('spans'), index: await con.createAppender('trace_index'), logs: await con.createAppender('logs') };
+}
+
 /**
- * Group commit: writes queue up while a commit runs; the next commit takes all of them (up to
- * `maxGroupSpans`) in one transaction, and each write's promise settles when that transaction
- * has committed (DuckDB syncs its WAL on commit). Appends are in-memory and synchronous; the
- * COMMIT, with its WAL sync and any automatic checkpoint, runs on DuckDB's threads, so this
- * worker keeps answering reads meanwhile.
+ * Group commit: writes queue up while a commit runs; the next group takes all of them (up to
+ * `maxGroupSpans`) into one transaction, and each write's promise settles when that transaction
+ * has committed (DuckDB syncs its WAL on commit). Appends are in-memory and synchronous; COMMIT,
+ * with its WAL sync and any automatic checkpoint, runs on DuckDB's threads. Two connections take
+ * turns so that the next group is built while the previous one commits; commits stay in order,
+ * and a group whose predecessor failed fails too (it may use dictionary entries the failed one
+ * would have written).
  */
 export class GroupWriter {
   private readonly queue: WriteJob[] = [];
   private committing = false;
   private idle: (() => void)[] = [];
   private nextGrp: bigint;
-  readonly stats: WriterStats = { maxStart: 0n, minStart: 0n, duplicatesSkipped: 0, groups: 0, spansWritten: 0, appendMs: 0, commitMs: 0 };
-
-  private readonly con: DuckDBConnection;
-  private readonly spansAppender: DuckDBAppender;
-  private readonly indexAppender: DuckDBAppender;
-  private readonly logsAppender: DuckDBAppender;
+  private readonly lanes: readonly Lane[];
   private readonly dicts: Dictionaries;
   private readonly dedup: DedupWindow;
   private readonly options: WriterOptions;
+  /** Appender of the lane being built (collectSpans appends full chunks as it goes). */
+  private spansAppender: DuckDBAppender;
+  readonly stats: WriterStats = { maxStart: 0n, minStart: 0n, duplicatesSkipped: 0, groups: 0, spansWritten: 0, appendMs: 0, commitMs: 0 };
 
   // No parameter properties: the worker runs from source with Node's type stripping.
-  private constructor(parts: {
-    con: DuckDBConnection;
-    spansAppender: DuckDBAppender;
-    indexAppender: DuckDBAppender;
-    logsAppender: DuckDBAppender;
-    dicts: Dictionaries;
-    dedup: DedupWindow;
-    options: WriterOptions;
-    firstGrp: bigint;
-  }) {
-    this.con = parts.con;
-    this.spansAppender = parts.spansAppender;
-    this.indexAppender = parts.indexAppender;
-    this.logsAppender = parts.logsAppender;
+  private constructor(parts: { lanes: Lane[]; dicts: Dictionaries; dedup: DedupWindow; options: WriterOptions; firstGrp: bigint }) {
+    this.lanes = parts.lanes;
     this.dicts = parts.dicts;
     this.dedup = parts.dedup;
     this.options = parts.options;
     this.nextGrp = parts.firstGrp;
+    this.spansAppender = parts.lanes[0].spans;
   }
 
-  static async create(con: DuckDBConnection, dicts: Dictionaries, dedup: DedupWindow, options: WriterOptions): Promise<GroupWriter> {
+  static async create(cons: readonly DuckDBConnection[], dicts: Dictionaries, dedup: DedupWindow, options: WriterOptions): Promise<GroupWriter> {
     const [[maxGrp, minStart, maxStart]] = (
-      await con.runAndReadAll(`SELECT greatest((SELECT max(grp) FROM spans), (SELECT max(grp) FROM logs)), (SELECT min(start_ns) FROM spans), (SELECT max(start_ns) FROM spans)`)
+      await cons[0].runAndReadAll(`SELECT greatest((SELECT max(grp) FROM spans), (SELECT max(grp) FROM logs)), (SELECT min(start_ns) FROM spans), (SELECT max(start_ns) FROM spans)`)
     ).getRowsJS();
-    const writer = new GroupWriter({
-      con,
-      spansAppender: await con.createAppender('spans'),
-      indexAppender: await con.createAppender('trace_index'),
-      logsAppender: await con.createAppender('logs'),
-      dicts,
-      dedup,
-      options,
-      firstGrp: maxGrp === null ? 1n : (maxGrp as bigint) + 1n,
-    });
+    const lanes = await Promise.all(cons.map(openLane));
+    const writer = new GroupWriter({ lanes, dicts, dedup, options, firstGrp: maxGrp === null ? 1n : (maxGrp as bigint) + 1n });
     writer.stats.minStart = (minStart as bigint | null) ?? 0n;
     writer.stats.maxStart = (maxStart as bigint | null) ?? 0n;
     return writer;
@@ -117,121 +103,184 @@ export class GroupWriter {
   }
 
   close(): void {
-    for (const a of [this.spansAppender, this.indexAppender, this.logsAppender]) {
-      try {
-        a.closeSync();
-      } catch {
-        // Nothing was left in it: every group flushes before it commits.
+    for (const lane of this.lanes) {
+      for (const a of [lane.spans, lane.index, lane.logs]) {
+        try {
+          a.closeSync();
+        } catch {
+          // Nothing was left in it: every group flushes before it commits.
+        }
       }
     }
   }
 
+  private takeGroup(): WriteJob[] {
+    const group: WriteJob[] = [];
+    let size = 0;
+    while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].size <= this.options.maxGroupSpans)) {
+      const job = this.queue.shift()!;
+      group.push(job);
+      size += job.size;
+    }
+    return group;
+  }
+
   private async commitLoop(): Promise<void> {
     this.committing = true;
-    while (this.queue.length > 0) {
-      const group: WriteJob[] = [];
-      let size = 0;
-      while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].size <= this.options.maxGroupSpans)) {
-        const job = this.queue.shift()!;
-        group.push(job);
-        size += job.size;
+    let previous: Promise<boolean> | undefined;
+    const laneBusy: (Promise<boolean> | undefined)[] = this.lanes.map(() => undefined);
+    let turn = 0;
+    while (this.queue.length > 0 || previous) {
+      if (this.queue.length === 0) {
+        await previous;
+        previous = undefined;
+        continue;
       }
-      await this.commitGroup(group);
+      const l = turn++ % this.lanes.length;
+      // A lane takes a new group once its last one has committed; the other lane's may still be.
+      await laneBusy[l];
+      const group = this.takeGroup();
+      if (group.length === 0) continue;
+      const lane = this.lanes[l];
+      const built = await this.build(lane, group);
+      const before = previous;
+      previous = laneBusy[l] = (async () => this.finish(lane, group, built, before ? await before : true))();
     }
     this.committing = false;
     for (const resolve of this.idle.splice(0)) resolve();
   }
 
-  private async commitGroup(group: WriteJob[]): Promise<void> {
+  /** BEGIN, appends, flush, dictionary rows: everything but COMMIT. */
+  private async build(lane: Lane, group: WriteJob[]): Promise<{ token?: object; error?: unknown; began: boolean; ms: number }> {
     const grp = this.nextGrp++;
     let began = false;
     try {
-      await this.con.run('BEGIN TRANSACTION');
+      await lane.con.run('BEGIN TRANSACTION');
       began = true;
       const t0 = performance.now();
-      // Dictionary ids are assigned while appending, so appends come first; their rows join the
-      // same transaction.
+      this.spansAppender = lane.spans;
       const index = new Map<bigint, bigint>();
-      const spanRows: SpanRows = newSpanRows();
+      const chunk = new SpanChunk();
+      let slice = performance.now();
       for (const job of group) {
-        if (job.kind === 'spans') this.collectSpans(job.wire as SpanWire, grp, spanRows, index);
-        else this.appendLogs(job.wire as LogWire, grp);
+        if (job.kind === 'spans') this.collectSpans(job.wire as SpanWire, grp, chunk, index);
+        else this.appendLogs(lane.logs, job.wire as LogWire, grp);
+        // Let read requests in every few ms: they run on other connections meanwhile.
+        if (performance.now() - slice > 5) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
       }
-      this.flushSpanRows(spanRows);
+      if (chunk.rows > 0) lane.spans.appendDataChunk(chunk.take(grp));
       for (const [traceId, maxStart] of index) {
-        this.indexAppender.appendUHugeInt(traceId);
-        this.indexAppender.appendUBigInt(grp);
-        this.indexAppender.appendBigInt(maxStart);
-        this.indexAppender.endRow();
+        if (maxStart > this.stats.maxStart) this.stats.maxStart = maxStart;
+        lane.index.appendUHugeInt(traceId);
+        lane.index.appendUBigInt(grp);
+        lane.index.appendBigInt(maxStart);
+        lane.index.endRow();
       }
-      this.spansAppender.flushSync();
-      this.indexAppender.flushSync();
-      this.logsAppender.flushSync();
-      const t1 = performance.now();
-      await this.dicts.writePending(this.con);
-      await this.con.run('COMMIT');
-      this.dicts.commit();
-      this.stats.groups++;
-      this.stats.appendMs += t1 - t0;
-      this.stats.commitMs += performance.now() - t1;
-      for (const job of group) if (job.kind === 'spans') this.stats.spansWritten += job.size;
-      for (const job of group) job.done();
+      lane.spans.flushSync();
+      lane.index.flushSync();
+      lane.logs.flushSync();
+      const ms = performance.now() - t0;
+      return { token: await this.dicts.writePending(lane.con), began, ms };
     } catch (error) {
-      this.dicts.rollback();
-      for (const a of [this.spansAppender, this.indexAppender, this.logsAppender]) a.clear();
-      if (began) await this.con.run('ROLLBACK').catch(() => undefined);
-      for (const job of group) job.done(error);
+      return { error, began, ms: 0 };
     }
   }
 
-  private collectSpans(wire: SpanWire, grp: bigint, rows: SpanRows, index: Map<bigint, bigint>): void {
+  private async finish(lane: Lane, group: WriteJob[], built: { token?: object; error?: unknown; began: boolean; ms: number }, previousOk: boolean): Promise<boolean> {
+    let error: unknown = built.error ?? (previousOk ? undefined : new Error('an earlier group commit failed'));
+    if (error === undefined) {
+      const t1 = performance.now();
+      try {
+        await lane.con.run('COMMIT');
+        this.dicts.commitOldest();
+        this.stats.groups++;
+        this.stats.appendMs += built.ms;
+        this.stats.commitMs += performance.now() - t1;
+        for (const job of group) if (job.kind === 'spans') this.stats.spansWritten += job.size;
+        for (const job of group) job.done();
+        return true;
+      } catch (e) {
+        error = e;
+      }
+    }
+    this.dicts.rollback(built.token);
+    for (const a of [lane.spans, lane.index, lane.logs]) a.clear();
+    if (built.began) await lane.con.run('ROLLBACK').catch(() => undefined);
+    for (const job of group) job.done(error);
+    return false;
+  }
+
+  private collectSpans(wire: SpanWire, grp: bigint, chunk: SpanChunk, index: Map<bigint, bigint>): void {
     const dicts = this.dicts;
+    const stats = this.stats;
     const resourceIds = wire.resources.map((r) => dicts.resource(encodeResource(r)));
     const scopeIds = wire.scopes.map((s) => dicts.scope(encodeScope(s)));
+    const startWords = new Uint32Array(wire.start.buffer, wire.start.byteOffset, wire.n * 2);
+    const endWords = new Uint32Array(wire.end.buffer, wire.end.byteOffset, wire.n * 2);
     const tv = new DataView(wire.traceId.buffer, wire.traceId.byteOffset, wire.traceId.byteLength);
-    const sv = new DataView(wire.spanId.buffer, wire.spanId.byteOffset, wire.spanId.byteLength);
-    const pv = new DataView(wire.parentSpanId.buffer, wire.parentSpanId.byteOffset, wire.parentSpanId.byteLength);
-    const links = new Map(wire.links);
-    const { attrs, events } = wire;
+    const links = wire.links.length > 0 ? new Map(wire.links) : undefined;
+    const { attrs, events, ints, traceId } = wire;
     let a = 0;
     let e = 0;
-    let lastHi = -1n;
-    let lastLo = -1n;
-    let lastKey = 0n;
+    let lastTrace = -1;
+    let traceKey = 0n;
+    let minHi = Infinity;
+    let minLo = 0;
     for (let i = 0; i < wire.n; i++) {
       const k = i * INTS_PER_SPAN;
-      const attrCount = wire.ints[k + 8];
-      const eventCount = wire.ints[k + 9];
+      const attrCount = ints[k + 8];
+      const eventCount = ints[k + 9];
       const attrFrom = a;
       a += 2 * attrCount;
       const eventFrom = e;
       for (let j = 0; j < eventCount; j++) e += 4 + 2 * (events[e + 3] as number);
-      if (this.dedup.seen(wire.traceId, i * 16, wire.spanId, i * 8)) {
-        this.stats.duplicatesSkipped++;
+      if (this.dedup.seen(traceId, i * 16, wire.spanId, i * 8)) {
+        stats.duplicatesSkipped++;
         continue;
       }
-      const hi = tv.getBigUint64(i * 16);
-      const lo = tv.getBigUint64(i * 16 + 8);
-      const rawStart = wire.start[i];
-      const start = clamp(rawStart);
-      const keys: string[] = new Array(attrCount);
-      const values: string[] = new Array(attrCount);
+      const r = chunk.rows++;
+      swap8(traceId, i * 16, chunk.traceHi, r * 8);
+      swap8(traceId, i * 16 + 8, chunk.traceLo, r * 8);
+      swap8(wire.spanId, i * 8, chunk.spanId, r * 8);
+      swap8(wire.parentSpanId, i * 8, chunk.parentId, r * 8);
+      // start and end - start as 64-bit words; a start past 2^63 (year 2262) is clamped.
+      let sLo = startWords[2 * i];
+      let sHi = startWords[2 * i + 1];
+      if (sHi >= 0x80000000) {
+        sHi = 0x7fffffff;
+        sLo = 0xffffffff;
+      }
+      chunk.start[2 * r] = sLo;
+      chunk.start[2 * r + 1] = sHi;
+      if (sHi < minHi || (sHi === minHi && sLo < minLo)) {
+        minHi = sHi;
+        minLo = sLo;
+      }
+      const dLo = endWords[2 * i] - sLo;
+      chunk.duration[2 * r] = dLo >>> 0;
+      chunk.duration[2 * r + 1] = (endWords[2 * i + 1] - sHi - (dLo < 0 ? 1 : 0)) >>> 0;
       let codes = '';
       let complex: string[] | undefined;
+      const keys: string[] = new Array(attrCount);
       for (let j = 0; j < attrCount; j++) {
         const value = attrs[attrFrom + 2 * j + 1] as AnyValue;
         const code = typeCodeOf(value);
         keys[j] = attrs[attrFrom + 2 * j] as string;
-        values[j] = escapeField(textOf(value));
+        chunk.values.push(escapeField(textOf(value)));
         codes += code;
         if (code === 'a' || code === 'k') (complex ??= []).push(JSON.stringify(toTyped(value)));
       }
+      chunk.valueCount[r] = attrCount;
       let eventText: string | null = null;
       if (eventCount > 0) {
         eventText = '';
+        const spanStart = wire.start[i];
         for (let j = 0, x = eventFrom; j < eventCount; j++) {
           const n = events[x + 3] as number;
-          eventText += `\x1c${(events[x] as bigint) - rawStart}\x1d${escapeField(events[x + 1] as string)}\x1d${events[x + 2] as number}`;
+          eventText += `\x1c${(events[x] as bigint) - spanStart}\x1d${escapeField(events[x + 1] as string)}\x1d${events[x + 2] as number}`;
           x += 4;
           if (n > 0) {
             for (let m = 0; m < n; m++, x += 2) eventText += runEntry(events[x] as string, events[x + 1] as AnyValue);
@@ -239,64 +288,39 @@ export class GroupWriter {
           }
         }
       }
-      const resource = resourceIds[wire.ints[k + 3]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
-      const spanLinks = links.get(i);
-      rows.grp.push(grp);
-      rows.traceHi.push(hi);
-      rows.traceLo.push(lo);
-      rows.spanId.push(sv.getBigUint64(i * 8));
-      rows.parentId.push(pv.getBigUint64(i * 8));
-      rows.start.push(start);
-      rows.duration.push(clamp(wire.end[i] - rawStart));
-      rows.op.push(dicts.op(dicts.resources[resource].service, wire.name[i], wire.ints[k + 1] as SpanKind));
-      rows.resource.push(resource);
-      rows.scope.push(scopeIds[wire.ints[k + 4]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE)));
-      rows.status.push(wire.ints[k + 2]);
-      rows.flags.push(wire.ints[k]);
-      rows.droppedAttrs.push(wire.ints[k + 5]);
-      rows.droppedEvents.push(wire.ints[k + 6]);
-      rows.droppedLinks.push(wire.ints[k + 7]);
-      rows.keyset.push(dicts.keyset(codes, keys));
-      rows.values.push(listValue(values));
-      rows.complex.push(complex ? JSON.stringify(complex) : null);
-      rows.statusMessage.push(nullIfEmpty(escapeField(wire.statusMessage[i])));
-      rows.traceState.push(nullIfEmpty(escapeField(wire.traceState[i])));
-      rows.events.push(eventText);
-      rows.links.push(spanLinks ? encodeLinks(spanLinks) : null);
-      if (start > this.stats.maxStart) this.stats.maxStart = start;
-      if (start < this.stats.minStart || this.stats.minStart === 0n) this.stats.minStart = start;
-      if (hi !== lastHi || lo !== lastLo) {
-        lastHi = hi;
-        lastLo = lo;
-        lastKey = (hi << 64n) | lo;
+      const resource = resourceIds[ints[k + 3]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
+      const spanLinks = links?.get(i);
+      chunk.op[r] = dicts.op(dicts.resources[resource].service, wire.name[i], ints[k + 1] as SpanKind);
+      chunk.resource[r] = resource;
+      chunk.scope[r] = scopeIds[ints[k + 4]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE));
+      chunk.status[r] = ints[k + 2];
+      chunk.flags[r] = ints[k];
+      chunk.droppedAttrs[r] = ints[k + 5];
+      chunk.droppedEvents[r] = ints[k + 6];
+      chunk.droppedLinks[r] = ints[k + 7];
+      chunk.keyset[r] = dicts.keyset(codes, keys);
+      chunk.complex.push(complex ? JSON.stringify(complex) : null);
+      chunk.statusMessage.push(nullIfEmpty(escapeField(wire.statusMessage[i])));
+      chunk.traceState.push(nullIfEmpty(escapeField(wire.traceState[i])));
+      chunk.events.push(eventText);
+      chunk.links.push(spanLinks ? encodeLinks(spanLinks) : null);
+      // Per trace (spans of a trace usually come together): its index entry and time bounds.
+      if (lastTrace < 0 || !sameTrace(traceId, lastTrace, i)) {
+        lastTrace = i;
+        traceKey = (tv.getBigUint64(i * 16) << 64n) | tv.getBigUint64(i * 16 + 8);
       }
-      const prev = index.get(lastKey);
-      if (prev === undefined || start > prev) index.set(lastKey, start);
-      if (rows.grp.length === CHUNK_ROWS) this.flushSpanRows(rows);
+      const start = (BigInt(sHi) << 32n) | BigInt(sLo);
+      const prev = index.get(traceKey);
+      if (prev === undefined || start > prev) index.set(traceKey, start);
+      if (chunk.full) this.spansAppender.appendDataChunk(chunk.take(grp));
+    }
+    if (minHi !== Infinity) {
+      const min = (BigInt(minHi) << 32n) | BigInt(minLo);
+      if (min < stats.minStart || stats.minStart === 0n) stats.minStart = min;
     }
   }
 
-  private flushSpanRows(rows: SpanRows): void {
-    const n = rows.grp.length;
-    if (n === 0) return;
-    const chunk = DuckDBDataChunk.create(SPAN_TYPES, n);
-    const columns: unknown[][] = [
-      rows.grp, rows.traceHi, rows.traceLo, rows.spanId, rows.parentId, rows.start, rows.duration, rows.op, rows.resource, rows.scope,
-      rows.status, rows.flags, rows.droppedAttrs, rows.droppedEvents, rows.droppedLinks, rows.keyset, rows.values, rows.complex,
-      rows.statusMessage, rows.traceState, rows.events, rows.links,
-    ];
-    for (let col = 0; col < columns.length; col++) {
-      const vector = chunk.getColumnVector(col) as unknown as { setItem(i: number, v: unknown): void; flush(): void };
-      const values = columns[col];
-      for (let i = 0; i < n; i++) vector.setItem(i, values[i]);
-      vector.flush();
-    }
-    this.spansAppender.appendDataChunk(chunk);
-    Object.assign(rows, newSpanRows());
-  }
-
-  private appendLogs(wire: LogWire, grp: bigint): void {
-    const a = this.logsAppender;
+  private appendLogs(a: DuckDBAppender, wire: LogWire, grp: bigint): void {
     const resourceIds = wire.resources.map((r) => this.dicts.resource(encodeResource(r)));
     const scopeIds = wire.scopes.map((s) => this.dicts.scope(encodeScope(s)));
     for (const r of wire.records) {
@@ -323,39 +347,6 @@ export class GroupWriter {
   }
 }
 
-interface SpanRows {
-  grp: bigint[];
-  traceHi: bigint[];
-  traceLo: bigint[];
-  spanId: bigint[];
-  parentId: bigint[];
-  start: bigint[];
-  duration: bigint[];
-  op: number[];
-  resource: number[];
-  scope: number[];
-  status: number[];
-  flags: number[];
-  droppedAttrs: number[];
-  droppedEvents: number[];
-  droppedLinks: number[];
-  keyset: number[];
-  values: DuckDBListValue[];
-  complex: (string | null)[];
-  statusMessage: (string | null)[];
-  traceState: (string | null)[];
-  events: (string | null)[];
-  links: (string | null)[];
-}
-
-function newSpanRows(): SpanRows {
-  return {
-    grp: [], traceHi: [], traceLo: [], spanId: [], parentId: [], start: [], duration: [], op: [], resource: [], scope: [],
-    status: [], flags: [], droppedAttrs: [], droppedEvents: [], droppedLinks: [], keyset: [], values: [], complex: [],
-    statusMessage: [], traceState: [], events: [], links: [],
-  };
-}
-
 /** Times past 2262 (or negative durations beyond int64) do not fit BIGINT: clamp, do not crash. */
 function clamp(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
@@ -363,4 +354,9 @@ function clamp(v: bigint): bigint {
 
 function nullIfEmpty(s: string): string | null {
   return s === '' ? null : s;
+}
+
+function sameTrace(ids: Uint8Array, a: number, b: number): boolean {
+  for (let x = a * 16, y = b * 16, end = x + 16; x < end; x++, y++) if (ids[x] !== ids[y]) return false;
+  return true;
 }

@@ -1,0 +1,133 @@
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBDataChunk } from '@duckdb/node-api';
+
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+export const CHUNK_ROWS = 2048;
+
+const T = duckdb.Type;
+const scalar = (t: duckdb.Type) => duckdb.create_logical_type(t);
+/** Column types of `spans`, in SPAN_COLUMNS order. */
+const SPAN_TYPES = [
+  ...[T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.BIGINT, T.BIGINT, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
+  ...[T.UTINYINT, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
+  duckdb.create_list_type(scalar(T.VARCHAR)),
+  ...[T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR].map(scalar),
+];
+
+/**
+ * Up to CHUNK_ROWS span rows in typed columns, written straight into a DuckDB data chunk: fixed
+ * width columns with one copy each, strings one call each. Ids arrive as big-endian bytes and
+ * are stored as UBIGINTs, so their bytes are swapped into place here (no BigInt per span).
+ */
+export class SpanChunk {
+  rows = 0;
+  readonly grp = new BigUint64Array(CHUNK_ROWS);
+  readonly traceHi = new Uint8Array(CHUNK_ROWS * 8);
+  readonly traceLo = new Uint8Array(CHUNK_ROWS * 8);
+  readonly spanId = new Uint8Array(CHUNK_ROWS * 8);
+  readonly parentId = new Uint8Array(CHUNK_ROWS * 8);
+  /** BIGINT start and duration as pairs of 32-bit words, little-endian. */
+  readonly start = new Uint32Array(CHUNK_ROWS * 2);
+  readonly duration = new Uint32Array(CHUNK_ROWS * 2);
+  readonly op = new Uint32Array(CHUNK_ROWS);
+  readonly resource = new Uint32Array(CHUNK_ROWS);
+  readonly scope = new Uint32Array(CHUNK_ROWS);
+  readonly status = new Uint8Array(CHUNK_ROWS);
+  readonly flags = new Uint32Array(CHUNK_ROWS);
+  readonly droppedAttrs = new Uint32Array(CHUNK_ROWS);
+  readonly droppedEvents = new Uint32Array(CHUNK_ROWS);
+  readonly droppedLinks = new Uint32Array(CHUNK_ROWS);
+  readonly keyset = new Uint32Array(CHUNK_ROWS);
+  /** Attribute values of all rows, in order; `valueCount[r]` of them belong to row r. */
+  values: string[] = [];
+  readonly valueCount = new Uint32Array(CHUNK_ROWS);
+  readonly complex: (string | null)[] = [];
+  readonly statusMessage: (string | null)[] = [];
+  readonly traceState: (string | null)[] = [];
+  readonly events: (string | null)[] = [];
+  readonly links: (string | null)[] = [];
+
+  get full(): boolean {
+    return this.rows === CHUNK_ROWS;
+  }
+
+  /** The rows as a DuckDB data chunk; the builder is empty again afterwards. */
+  take(grp: bigint): DuckDBDataChunk {
+    const n = this.rows;
+    const chunk = duckdb.create_data_chunk(SPAN_TYPES);
+    duckdb.data_chunk_set_size(chunk, n);
+    const vector = (col: number) => duckdb.data_chunk_get_vector(chunk, col);
+    const copy = (col: number, data: ArrayBufferView, bytesPerRow: number) =>
+      duckdb.copy_data_to_vector(vector(col), 0, data.buffer as ArrayBuffer, data.byteOffset, n * bytesPerRow);
+    this.grp.fill(grp, 0, n);
+    copy(0, this.grp, 8);
+    copy(1, this.traceHi, 8);
+    copy(2, this.traceLo, 8);
+    copy(3, this.spanId, 8);
+    copy(4, this.parentId, 8);
+    copy(5, this.start, 8);
+    copy(6, this.duration, 8);
+    copy(7, this.op, 4);
+    copy(8, this.resource, 4);
+    copy(9, this.scope, 4);
+    copy(10, this.status, 1);
+    copy(11, this.flags, 4);
+    copy(12, this.droppedAttrs, 4);
+    copy(13, this.droppedEvents, 4);
+    copy(14, this.droppedLinks, 4);
+    copy(15, this.keyset, 4);
+    // attr_values: list entries (offset, length as u64 pairs), then the strings in the child.
+    const list = vector(16);
+    const entries = new Uint32Array(n * 4);
+    let offset = 0;
+    for (let r = 0; r < n; r++) {
+      entries[4 * r] = offset;
+      entries[4 * r + 2] = this.valueCount[r];
+      offset += this.valueCount[r];
+    }
+    duckdb.copy_data_to_vector(list, 0, entries.buffer, 0, entries.byteLength);
+    duckdb.list_vector_reserve(list, offset);
+    duckdb.list_vector_set_size(list, offset);
+    const child = duckdb.list_vector_get_child(list);
+    for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element(child, i, this.values[i]);
+    setStrings(vector(17), this.complex, n);
+    setStrings(vector(18), this.statusMessage, n);
+    setStrings(vector(19), this.traceState, n);
+    setStrings(vector(20), this.events, n);
+    setStrings(vector(21), this.links, n);
+    this.rows = 0;
+    this.values = [];
+    for (const a of [this.complex, this.statusMessage, this.traceState, this.events, this.links]) a.length = 0;
+    return new DuckDBDataChunk(chunk);
+  }
+}
+
+/** A VARCHAR column with NULLs: strings one by one, then the validity mask in one copy. */
+function setStrings(vector: duckdb.Vector, values: readonly (string | null)[], n: number): void {
+  let validity: Uint32Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== null) {
+      duckdb.vector_assign_string_element(vector, i, v);
+    } else {
+      validity ??= new Uint32Array(Math.ceil(n / 64) * 2).fill(0xffffffff);
+      validity[i >>> 5] &= ~(1 << (i & 31));
+    }
+  }
+  if (validity) {
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer as ArrayBuffer, 0, validity.byteLength);
+  }
+}
+
+/** Copies 8 big-endian bytes as a little-endian u64 (a UBIGINT whose value is the big-endian number). */
+export function swap8(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
+  dst[to] = src[from + 7];
+  dst[to + 1] = src[from + 6];
+  dst[to + 2] = src[from + 5];
+  dst[to + 3] = src[from + 4];
+  dst[to + 4] = src[from + 3];
+  dst[to + 5] = src[from + 2];
+  dst[to + 6] = src[from + 1];
+  dst[to + 7] = src[from];
+}
