@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
-import type { Collector } from '@tracelight/collector';
+import type { Collector, Listener } from '@tracelight/collector';
 import { ConfigError, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError } from '@tracelight/collector';
 import { COLLECTOR_FLAGS, composeCollectorConfig } from '../internal/collector-config.js';
 import type { DebugApi } from '../internal/debug-api.js';
@@ -152,6 +152,23 @@ function describeStartError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What runs around the server in the same process (`tracelight demo`). */
+export interface StartHooks {
+  /**
+   * Runs once everything listens, before "ready" is printed. When it rejects, everything stops,
+   * its message is printed and the exit code is 1. `signal` aborts on SIGINT/SIGTERM.
+   */
+  ready?(server: RunningServer, signal: AbortSignal): Promise<void>;
+  /** Runs first on shutdown (also after a failed start), while the receivers still take data. */
+  stopping?(): Promise<void>;
+}
+
+export interface RunningServer {
+  readonly listeners: readonly Listener[];
+  /** The HTTP API (and UI) address. */
+  readonly http: { readonly host: string; readonly port: number } | undefined;
+}
+
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -161,7 +178,7 @@ function urlHost(host: string): string {
  * store down and resolves 0. Resolves 1 when something cannot start (e.g. a port in use). A second
  * signal during shutdown exits at once with 1.
  */
-export async function runStart(options: StartOptions, io: Io): Promise<number> {
+export async function runStart(options: StartOptions, io: Io, hooks: StartHooks = {}): Promise<number> {
   // grpc-js writes its own error lines to stderr (e.g. "No address added" for a port in use);
   // every such failure reaches us as an error and is reported once, in our words.
   setLogVerbosity(logVerbosity.NONE);
@@ -195,6 +212,7 @@ export async function runStart(options: StartOptions, io: Io): Promise<number> {
   }
   const debugApi: DebugApi = createDebugApi({ store, host: options.host, port: options.httpPort });
   const stopAll = async () => {
+    await hooks.stopping?.();
     await collector.shutdown();
     await debugApi.shutdown();
     await store.shutdown();
@@ -203,7 +221,11 @@ export async function runStart(options: StartOptions, io: Io): Promise<number> {
   // Signals are watched from the start, so a SIGTERM during start-up still shuts down cleanly.
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
   const signalled = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
-  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  const aborted = new AbortController();
+  const handler = (signal: NodeJS.Signals) => {
+    aborted.abort();
+    onSignal(signal);
+  };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   try {
@@ -213,8 +235,10 @@ export async function runStart(options: StartOptions, io: Io): Promise<number> {
       await debugApi.start().catch((err: unknown) => {
         throw new ListenError('http-api', options.host, options.httpPort, err);
       });
+      await hooks.ready?.({ listeners: collector.listeners(), http: debugApi.address() }, aborted.signal);
     } catch (err) {
       await stopAll();
+      if (aborted.signal.aborted) return 0;
       io.err(`tracelight: ${describeStartError(err)}`);
       return 1;
     }
