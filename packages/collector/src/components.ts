@@ -3,6 +3,8 @@
 // builder in collector.ts finds it by its `type`). Connectors (e.g. connectors/spanmetrics) and
 // extensions (e.g. sampling/, the sampling-strategies server) go in their lists the same way.
 import type { Component, ComponentContext, ComponentFactory } from './component.js';
+import { serviceGraphConnectorFactory } from './connectors/servicegraph/servicegraph-connector.js';
+import { spanMetricsConnectorFactory } from './connectors/spanmetrics/spanmetrics-connector.js';
 import type { Consumers, ConsumingComponent } from './consumer.js';
 import { otlpExporterFactory, otlpHttpExporterFactory } from './exporters/otlp/otlp-exporter.js';
 import type { StoreExporterDeps } from './exporters/store/store-exporter.js';
@@ -18,6 +20,8 @@ import { tailSamplingProcessorFactory } from './processors/tail-sampling/tail-sa
 import { otlpReceiverFactory } from './receivers/otlp/otlp-receiver.js';
 import type { Receiver, ReceiverDeps } from './receivers/receiver.js';
 import { zipkinReceiverFactory } from './receivers/zipkin/zipkin-receiver.js';
+import { adaptiveSamplingProcessorFactory } from './sampling/adaptive-sampling-processor.js';
+import { remoteSamplingExtensionFactory } from './sampling/remote-sampling-extension.js';
 
 /** What an exporter is given: the context, and the store for exporters that write to it. */
 export type ExporterDeps = ComponentContext & Partial<StoreExporterDeps>;
@@ -52,6 +56,7 @@ export const processorFactories: readonly AnyFactory<ProcessorDeps, Processor>[]
   filterProcessorFactory,
   probabilisticSamplerProcessorFactory,
   tailSamplingProcessorFactory,
+  adaptiveSamplingProcessorFactory,
 ];
 
 export const exporterFactories: readonly AnyFactory<ExporterDeps, ConsumingComponent>[] = [
@@ -61,7 +66,7 @@ export const exporterFactories: readonly AnyFactory<ExporterDeps, ConsumingCompo
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory has its own config type
-export const connectorFactories: readonly ConnectorFactory<any>[] = [];
+export const connectorFactories: readonly ConnectorFactory<any>[] = [spanMetricsConnectorFactory, serviceGraphConnectorFactory];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each factory has its own config type
-export const extensionFactories: readonly ExtensionFactory<any>[] = [];
+export const extensionFactories: readonly ExtensionFactory<any>[] = [remoteSamplingExtensionFactory];

@@ -8,6 +8,13 @@ export type { ConnectorDeps, ConnectorFactory, ExporterDeps, ExtensionFactory } 
 export { connectorFactories, exporterFactories, extensionFactories, processorFactories, receiverFactories } from './components.js';
 export type { Consumers, ConsumingComponent, LogsConsumer, SignalBatch, TracesConsumer } from './consumer.js';
 export { asConsumers, consume, fanOut } from './consumer.js';
+export type { ServiceGraphConfig, ServiceGraphConnector } from './connectors/servicegraph/servicegraph-connector.js';
+export { createServiceGraphConnector, serviceGraphConnectorFactory } from './connectors/servicegraph/servicegraph-connector.js';
+export { normalizeSpanName } from './connectors/spanmetrics/path-normalizer.js';
+export type { SpanMetricsConfig, SpanMetricsConnector, SpanMetricsDimension } from './connectors/spanmetrics/spanmetrics-connector.js';
+export { createSpanMetricsConnector, DEFAULT_DURATION_BUCKETS_MS, OVERFLOW_VALUE, spanMetricsConnectorFactory } from './connectors/spanmetrics/spanmetrics-connector.js';
+export type { ConnectorReads } from './connectors/connector-reads.js';
+export { connectorReadsOf, withConnectorReads } from './connectors/connector-reads.js';
 export type { OtlpExporter, OtlpExporterConfig } from './exporters/otlp/otlp-exporter.js';
 export { otlpExporterFactory, otlpHttpExporterFactory } from './exporters/otlp/otlp-exporter.js';
 export type { StoreExporter, StoreExporterConfig, StoreExporterDeps } from './exporters/store/store-exporter.js';
@@ -41,6 +48,14 @@ export type { Admission, ListenAddress, Receiver, ReceiverDeps } from './receive
 export type { ZipkinReceiverConfig } from './receivers/zipkin/zipkin-receiver.js';
 export { zipkinReceiverFactory } from './receivers/zipkin/zipkin-receiver.js';
 export { decodeZipkinV2 } from './receivers/zipkin/zipkin-decode.js';
+export type { AdaptiveSampling, AdaptiveSamplingConfig } from './sampling/adaptive.js';
+export { DEFAULT_ADAPTIVE_CONFIG } from './sampling/adaptive.js';
+export type { AdaptiveSamplingProcessorConfig } from './sampling/adaptive-sampling-processor.js';
+export { adaptiveSamplingProcessorFactory } from './sampling/adaptive-sampling-processor.js';
+export type { RemoteSampling, RemoteSamplingConfig } from './sampling/remote-sampling-extension.js';
+export { createRemoteSampling, remoteSamplingExtensionFactory } from './sampling/remote-sampling-extension.js';
+export { parseStrategiesFile, strategiesFromFile } from './sampling/strategies-file.js';
+export type { OperationStrategy, PerOperationSampling, SamplingStrategies, SamplingStrategyResponse } from './sampling/strategy.js';
 export type { Counter, Histogram, Labels, MetricsRegistry, Sample } from './telemetry/metrics-registry.js';
 export { createMetricsRegistry, LATENCY_BUCKETS_SECONDS } from './telemetry/metrics-registry.js';
 export type { ReceiverCounters, RequestCounters, SignalCounters } from './telemetry.js';
