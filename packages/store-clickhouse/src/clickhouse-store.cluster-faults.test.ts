@@ -1,8 +1,8 @@
 import { spansOf } from '@tracelight/core';
 import type { TracelightError } from '@tracelight/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningClickHouse } from '../../../test/clickhouse/harness.js';
-import { httpQuery, PORTS, startClickHouse } from '../../../test/clickhouse/harness.js';
+import type { RunningClickHouse } from './testing/index.js';
+import { httpQuery, PORTS, startClickHouse } from './testing/index.js';
 import { createTraceGenerator } from '../../../test/fixtures/index.js';
 import type { ClickHouseStore } from './clickhouse-store.js';
 import { createClickHouseStore } from './clickhouse-store.js';

@@ -1,7 +1,7 @@
 import { describeStoreConformance } from '@tracelight/store/testing';
 import { afterAll, beforeAll } from 'vitest';
-import type { RunningClickHouse } from '../../../test/clickhouse/harness.js';
-import { dropDatabase, PORTS, startClickHouse } from '../../../test/clickhouse/harness.js';
+import type { RunningClickHouse } from './testing/index.js';
+import { dropDatabase, PORTS, startClickHouse } from './testing/index.js';
 import type { ClickHouseStore } from './clickhouse-store.js';
 import { createClickHouseStore } from './clickhouse-store.js';
 

@@ -1,8 +1,8 @@
 import { EMPTY_SCOPE, SpanKind, spanBatchFromSpans, StatusCode, TracelightError } from '@tracelight/core';
 import { describeStoreConformance } from '@tracelight/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningClickHouse } from '../../../test/clickhouse/harness.js';
-import { dropDatabase, httpQuery, PORTS, startClickHouse } from '../../../test/clickhouse/harness.js';
+import type { RunningClickHouse } from './testing/index.js';
+import { dropDatabase, httpQuery, PORTS, startClickHouse } from './testing/index.js';
 import { createTraceGenerator } from '../../../test/fixtures/index.js';
 import type { ClickHouseStore, ClickHouseStoreOptions } from './clickhouse-store.js';
 import { createClickHouseStore } from './clickhouse-store.js';

@@ -2,8 +2,8 @@ import { TracelightError } from '@tracelight/core';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningClickHouse } from '../../../../test/clickhouse/harness.js';
-import { PORTS, startClickHouse } from '../../../../test/clickhouse/harness.js';
+import type { RunningClickHouse } from '../testing/index.js';
+import { PORTS, startClickHouse } from '../testing/index.js';
 import type { Connection } from './connection.js';
 import { classifyClickHouseError, clickHouseCodeOf, createConnection } from './connection.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningClickHouse } from '../../../../test/clickhouse/harness.js';
-import { PORTS, startClickHouse } from '../../../../test/clickhouse/harness.js';
+import type { RunningClickHouse } from '../testing/index.js';
+import { PORTS, startClickHouse } from '../testing/index.js';
 import type { Connection } from './connection.js';
 import { createConnection } from './connection.js';
 import { RowBinaryReader } from './row-binary.js';

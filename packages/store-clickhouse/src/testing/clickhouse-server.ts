@@ -1,4 +1,5 @@
-// Starts private ClickHouse servers (Debian's clickhouse-server 18.16) for tests and benchmarks:
+// Starts private ClickHouse servers (Debian's clickhouse-server 18.16) for tests and benchmarks
+// (`@tracelight/store-clickhouse/testing`; test/clickhouse/harness.ts re-exports it):
 // one node, or a cluster of shards x replicas (ReplicatedMergeTree + Distributed) with its own
 // ZooKeeper (Debian's zookeeperd jar, run with java). Everything listens on loopback ports from
 // `basePort`, lives in a temp dir, and is stopped by pid. Facts this relies on are in
@@ -80,7 +81,8 @@ export const PORTS = {
 } as const;
 const SERVER_BIN = '/usr/sbin/clickhouse-server';
 const ZK_JAR = '/usr/share/java/zookeeper.jar';
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// This file is src/testing/ (tests) or dist/testing/ (built, for benchmarks): the repo root is 4 up.
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** Processes still running from any harness in this process, killed if the process exits early. */
 const live = new Set<ChildProcess>();
