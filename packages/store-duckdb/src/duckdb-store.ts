@@ -26,6 +26,13 @@ export interface DuckDBStoreOptions {
   readonly maxGroupSpans?: number;
   /** How many recent (trace id, span id) pairs are remembered to drop retried spans on write. Default 500,000. */
   readonly dedupWindowSpans?: number;
+  /**
+   * WAL size at which DuckDB checkpoints (folds the WAL into the database file). Every checkpoint
+   * rewrites the table's last, partly filled row group and leaves the old blocks free in the file,
+   * so a small threshold costs disk (see docs/adr/0002-duckdb-schema.md); a large one costs memory
+   * and replay time after a crash. Default 64 MiB (DuckDB's own is 16 MiB).
+   */
+  readonly checkpointThresholdBytes?: number;
 }
 
 export const DUCKDB_STORE_DEFAULTS = {
@@ -38,6 +45,7 @@ export const DUCKDB_STORE_DEFAULTS = {
   maxQueuedSpans: 200_000,
   maxGroupSpans: 50_000,
   dedupWindowSpans: 500_000,
+  checkpointThresholdBytes: 64 * 1024 * 1024,
 } as const;
 
 /** The database file inside a data folder. */
@@ -74,6 +82,7 @@ function resolveOptions(options: DuckDBStoreOptions): WorkerConfig & { maxQueued
     maxBytes: count('maxBytes', 0),
     retentionIntervalMs: count('retentionIntervalMs', 10),
     maxQueuedSpans: count('maxQueuedSpans', 1),
+    checkpointThresholdBytes: count('checkpointThresholdBytes', 1024 * 1024),
   };
 }
 

@@ -23,6 +23,7 @@ export interface WorkerConfig {
   /** 0 = no size limit. */
   readonly maxBytes: number;
   readonly retentionIntervalMs: number;
+  readonly checkpointThresholdBytes: number;
 }
 
 /** Reader methods the worker answers, plus the store's own. */
