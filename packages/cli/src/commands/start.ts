@@ -235,20 +235,20 @@ export async function runStart(options: StartOptions, io: Io, hooks: StartHooks 
       await debugApi.start().catch((err: unknown) => {
         throw new ListenError('http-api', options.host, options.httpPort, err);
       });
-      await hooks.ready?.({ listeners: collector.listeners(), http: debugApi.address() }, aborted.signal);
+
+      const api = debugApi.address();
+      io.out(`tracelight is running (store: ${options.store}, ${created.describe})`);
+      for (const l of collector.listeners()) io.out(`  ${l.name.padEnd(11)} ${l.display}`);
+      if (api) io.out(`  debug API   http://${urlHost(api.host)}:${api.port}/api/traces/{traceId}  /api/logs?traceId=  (temporary, until the query API)`);
+      if (!file) io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
+      if (file) io.out(`  config      ${file.path}`);
+      await hooks.ready?.({ listeners: collector.listeners(), http: api }, aborted.signal);
     } catch (err) {
       await stopAll();
       if (aborted.signal.aborted) return 0;
       io.err(`tracelight: ${describeStartError(err)}`);
       return 1;
     }
-
-    const api = debugApi.address();
-    io.out(`tracelight is running (store: ${options.store}, ${created.describe})`);
-    for (const l of collector.listeners()) io.out(`  ${l.name.padEnd(11)} ${l.display}`);
-    if (api) io.out(`  debug API   http://${urlHost(api.host)}:${api.port}/api/traces/{traceId}  /api/logs?traceId=  (temporary, until the query API)`);
-    if (!file) io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
-    if (file) io.out(`  config      ${file.path}`);
     io.out('ready; press Ctrl+C to stop');
 
     const signal = await signalled;
