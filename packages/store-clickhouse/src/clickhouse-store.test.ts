@@ -121,6 +121,18 @@ describe('clickhouse store', () => {
     expect(trace.spans).toEqual([spans[3]]);
   });
 
+  it('with retentionDays on a server without TTL, deletes old data on its own schedule', async () => {
+    const store = await started('retention_days', { retentionDays: 1, retentionIntervalMs: 200 });
+    const old = createTraceGenerator({ seed: 6, startTimeUnixNano: base - 3n * 86_400_000_000_000n }).nextBatch(4);
+    const recent = createTraceGenerator({ seed: 7, startTimeUnixNano: base }).nextBatch(4);
+    await store.writeSpans(old);
+    await store.writeSpans(recent);
+    const deadline = Date.now() + 30_000;
+    while ((await store.stats()).spanCount !== recent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await store.stats()).spanCount).toBe(recent.length);
+    expect((await store.findTraceIds({ limit: 100 })).length).toBe(4);
+  });
+
   it('rejects writes after shutdown, and shutdown waits for acknowledged writes', async () => {
     const store = open('after_shutdown');
     await store.start();

@@ -138,6 +138,30 @@ async function retentionFloor(ctx: ReaderContext): Promise<bigint> {
   return rows.length > 0 ? BigInt(rows[0].cutoff) : 0n;
 }
 
+/**
+ * Reads the span rows of the given traces: trace_id, span_id, parent_span_id, then `columns`,
+ * which `row` reads from `r` (all of them, in order) for each row.
+ */
+async function readSpanRows(
+  ctx: ReaderContext,
+  ids: readonly string[],
+  columns: string,
+  row: (traceId: string, spanId: string, parentSpanId: string, r: RowBinaryReader) => void,
+): Promise<void> {
+  for (const part of chunks(ids, IDS_PER_QUERY)) {
+    const data = await ctx.conn.binary(
+      `SELECT trace_id, span_id, parent_span_id, ${columns} FROM ${ctx.tables.spans} WHERE trace_id IN ${sqlInList(part, idLiteral)}`,
+    );
+    const r = new RowBinaryReader(data);
+    while (!r.done) {
+      const traceId = bytesToHex(r.fixed(16));
+      const spanId = bytesToHex(r.fixed(8));
+      const parent = r.fixed(8);
+      row(traceId, spanId, isZero(parent) ? '' : bytesToHex(parent), r);
+    }
+  }
+}
+
 export async function getTraces(ctx: ReaderContext, traceIds: readonly string[]): Promise<Trace[]> {
   const ids = normalizeTraceIds(traceIds);
   if (ids.length === 0) return [];
@@ -153,28 +177,18 @@ export async function getTraces(ctx: ReaderContext, traceIds: readonly string[])
   const byTrace = new Map<string, Map<string, Row>>();
   const scopes = new BlobCache<InstrumentationScope>(readScope);
   const resourceIds = new Map<string, Buffer>();
-  for (const part of chunks(ids, IDS_PER_QUERY)) {
-    const data = await ctx.conn.binary(
-      `SELECT trace_id, span_id, parent_span_id, service, resource_id, scope, body FROM ${ctx.tables.spans}
-       WHERE trace_id IN ${sqlInList(part, idLiteral)}`,
-    );
-    const r = new RowBinaryReader(data);
-    while (!r.done) {
-      const traceId = bytesToHex(r.fixed(16));
-      const spanId = bytesToHex(r.fixed(8));
-      const parent = r.fixed(8);
-      const service = r.string();
-      const resourceIdBytes = r.fixed(8);
-      const scopeBytes = r.bytes();
-      const body = r.bytes();
-      let spans = byTrace.get(traceId);
-      if (!spans) byTrace.set(traceId, (spans = new Map()));
-      if (spans.has(spanId)) continue;
-      const resourceId = resourceIdBytes.toString('hex');
-      if (!resourceIds.has(resourceId)) resourceIds.set(resourceId, resourceIdBytes);
-      spans.set(spanId, { traceId, spanId, parentSpanId: isZero(parent) ? '' : bytesToHex(parent), service, resourceId, scope: scopes.get(scopeBytes), body });
-    }
-  }
+  await readSpanRows(ctx, ids, 'service, resource_id, scope, body', (traceId, spanId, parentSpanId, r) => {
+    const service = r.string();
+    const resourceIdBytes = r.fixed(8);
+    const scopeBytes = r.bytes();
+    const body = r.bytes();
+    let spans = byTrace.get(traceId);
+    if (!spans) byTrace.set(traceId, (spans = new Map()));
+    if (spans.has(spanId)) return;
+    const resourceId = resourceIdBytes.toString('hex');
+    if (!resourceIds.has(resourceId)) resourceIds.set(resourceId, resourceIdBytes);
+    spans.set(spanId, { traceId, spanId, parentSpanId, service, resourceId, scope: scopes.get(scopeBytes), body });
+  });
   const resources = await loadResources(ctx, [...resourceIds.values()]);
   return ids.flatMap((traceId) => {
     const rows = byTrace.get(traceId);
@@ -236,30 +250,20 @@ export async function getTraceSummaries(ctx: ReaderContext, traceIds: readonly s
   const ids = normalizeTraceIds(traceIds);
   if (ids.length === 0) return [];
   const byTrace = new Map<string, SummarySpan[]>();
-  for (const part of chunks(ids, IDS_PER_QUERY)) {
-    const data = await ctx.conn.binary(
-      `SELECT trace_id, span_id, parent_span_id, service, name, start_ns, end_ns, status_code FROM ${ctx.tables.spans}
-       WHERE trace_id IN ${sqlInList(part, idLiteral)}`,
-    );
-    const r = new RowBinaryReader(data);
-    while (!r.done) {
-      const traceId = bytesToHex(r.fixed(16));
-      const spanId = bytesToHex(r.fixed(8));
-      const parent = r.fixed(8);
-      const span: SummarySpan = {
-        spanId,
-        parentSpanId: isZero(parent) ? '' : bytesToHex(parent),
-        serviceName: r.string(),
-        name: r.string(),
-        startTimeUnixNano: r.u64(),
-        endTimeUnixNano: r.u64(),
-        statusCode: r.u8(),
-      };
-      let spans = byTrace.get(traceId);
-      if (!spans) byTrace.set(traceId, (spans = []));
-      spans.push(span);
-    }
-  }
+  await readSpanRows(ctx, ids, 'service, name, start_ns, end_ns, status_code', (traceId, spanId, parentSpanId, r) => {
+    const span: SummarySpan = {
+      spanId,
+      parentSpanId,
+      serviceName: r.string(),
+      name: r.string(),
+      startTimeUnixNano: r.u64(),
+      endTimeUnixNano: r.u64(),
+      statusCode: r.u8(),
+    };
+    let spans = byTrace.get(traceId);
+    if (!spans) byTrace.set(traceId, (spans = []));
+    spans.push(span);
+  });
   return ids.flatMap((traceId) => {
     const summary = byTrace.has(traceId) ? summarizeTrace(traceId, byTrace.get(traceId)!) : undefined;
     return summary ? [summary] : [];
