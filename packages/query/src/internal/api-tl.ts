@@ -2,6 +2,7 @@ import type { Span } from '@tracelight/core';
 import { isValidSpanIdHex, logBatchFromRecords, spansOf, TracelightError } from '@tracelight/core';
 import { decodeTraceRequest, logBatchToOtlpJson } from '@tracelight/otlp';
 import type { TraceSummary } from '@tracelight/store';
+import { compareTraceRefs } from '@tracelight/store';
 import type { SearchOrder, SearchRequest, SearchResponse, SearchSort, TraceView, UploadResponse } from '../api-types.js';
 import type { ApiContext } from './context.js';
 import { requireCapability, summaryJson, viewTrace } from './context.js';
@@ -60,12 +61,10 @@ function searchRequestOf(source: Record<string, unknown>): Required<Pick<SearchR
   };
 }
 
-function compareSummaries(sort: SearchSort, order: SearchOrder): (a: TraceSummary, b: TraceSummary) => number {
+function compareDurations(order: SearchOrder): (a: TraceSummary, b: TraceSummary) => number {
   const sign = order === 'asc' ? 1 : -1;
   return (a, b) => {
-    const x = sort === 'start' ? a.startTimeUnixNano : a.durationNano;
-    const y = sort === 'start' ? b.startTimeUnixNano : b.durationNano;
-    if (x !== y) return x < y ? -sign : sign;
+    if (a.durationNano !== b.durationNano) return a.durationNano < b.durationNano ? -sign : sign;
     return a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0;
   };
 }
@@ -83,16 +82,24 @@ async function search(ctx: ApiContext, source: Record<string, unknown>): Promise
   if (start > end) throw badRequest("'start' is after 'end'");
   const scan = Math.max(ctx.searchScanLimit, req.offset + req.limit);
   const match = await findMatchingTraces(ctx.reader, planSearch(expr), { startTimeMinUnixNano: start, startTimeMaxUnixNano: end, limit: scan, scanLimit: scan });
-  const ids = match.refs.map((r) => r.traceId);
-  const summaries = ids.length > 0 ? await ctx.reader.getTraceSummaries(ids) : [];
-  summaries.sort(compareSummaries(req.sort, req.order));
-  return {
-    traces: summaries.slice(req.offset, req.offset + req.limit).map(summaryJson),
-    total: summaries.length,
+  const page = (summaries: TraceSummary[]): SearchResponse => ({
+    traces: summaries.map(summaryJson),
+    total: match.refs.length,
     limit: req.limit,
     offset: req.offset,
     truncated: match.truncated,
-  };
+  });
+  if (req.sort === 'start') {
+    // By the start of each trace's most recent matching span (the store's order; for a match on
+    // the root span that is the trace's start): only the page needs summaries.
+    const refs = req.order === 'desc' ? match.refs : [...match.refs].sort((a, b) => -compareTraceRefs(a, b));
+    const ids = refs.slice(req.offset, req.offset + req.limit).map((r) => r.traceId);
+    return page(ids.length > 0 ? await ctx.reader.getTraceSummaries(ids) : []);
+  }
+  const ids = match.refs.map((r) => r.traceId);
+  const summaries = ids.length > 0 ? await ctx.reader.getTraceSummaries(ids) : [];
+  summaries.sort(compareDurations(req.order));
+  return page(summaries.slice(req.offset, req.offset + req.limit));
 }
 
 function traceIdOf(text: string): string {
