@@ -15,5 +15,12 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
     sourcemap: false,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // React Query marks modules "use client" (for server components): meaningless in a bundle.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
 });

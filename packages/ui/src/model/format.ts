@@ -3,7 +3,9 @@ export function formatDuration(nanos: number): string {
   if (!Number.isFinite(nanos)) return '–';
   const sign = nanos < 0 ? '-' : '';
   const n = Math.abs(nanos);
-  const fixed = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)).replace(/\.?0+$/, '');
+  // 3 significant digits, trailing zeros after the point dropped: 1.5ms, 12ms, 450ms.
+  const fixed = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  if (n === 0) return '0';
   if (n < 1e3) return `${sign}${Math.round(n)}ns`;
   if (n < 1e6) return `${sign}${fixed(n / 1e3)}µs`;
   if (n < 1e9) return `${sign}${fixed(n / 1e6)}ms`;

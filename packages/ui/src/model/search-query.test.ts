@@ -30,7 +30,7 @@ describe('search form to query', () => {
 describe('format', () => {
   it('durations', () => {
     expect([850, 12_300, 4_560_000, 1_230_000_000, 125e9, 3723e9].map(formatDuration)).toEqual(['850ns', '12.3µs', '4.56ms', '1.23s', '2m 5s', '1h 2m']);
-    expect(formatDuration(1_000_000)).toBe('1ms');
+    expect([1_000_000, 400_000_000, 270_000_000, 100_000, 0, 1_500_000].map(formatDuration)).toEqual(['1ms', '400ms', '270ms', '100µs', '0', '1.5ms']);
   });
   it('percent and ticks', () => {
     expect([0.005, 0.5, 1].map(formatPercent)).toEqual(['0.5%', '50%', '100%']);

@@ -1,0 +1,25 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { App } from './app.js';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // Traces do not change once written; lists are refreshed when asked again after 30 s.
+      staleTime: 30_000,
+      retry: (count, error) => count < 2 && (error as { retryable?: boolean }).retryable === true,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
+  </StrictMode>,
+);
