@@ -11,17 +11,18 @@ const FORMAT_V1 = 1;
 /** Values nested deeper than this are stored as empty (null): no input can exhaust the stack. */
 export const MAX_VALUE_DEPTH = 64;
 
-const enum Tag {
-  Empty = 0,
-  String = 1,
-  False = 2,
-  True = 3,
-  Int = 4,
-  Double = 5,
-  Bytes = 6,
-  Array = 7,
-  KvList = 8,
-}
+// A plain object, not an enum: Node runs these sources with type stripping only (benchmarks).
+const Tag = {
+  Empty: 0,
+  String: 1,
+  False: 2,
+  True: 3,
+  Int: 4,
+  Double: 5,
+  Bytes: 6,
+  Array: 7,
+  KvList: 8,
+} as const;
 
 export function writeValue(w: RowBinaryWriter, value: AnyValue, depth = 0): void {
   switch (typeof value) {

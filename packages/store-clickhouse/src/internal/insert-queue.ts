@@ -37,7 +37,11 @@ export class InsertQueue {
   private pendingRows = 0;
   private idle: (() => void)[] = [];
 
-  constructor(private readonly options: InsertQueueOptions) {}
+  private readonly options: InsertQueueOptions;
+
+  constructor(options: InsertQueueOptions) {
+    this.options = options;
+  }
 
   /** Rows accepted and not yet acknowledged. */
   get pending(): number {

@@ -59,7 +59,10 @@ function chunks<T>(values: readonly T[], size: number): T[][] {
 /** Decodes each distinct resource/scope blob once per result. */
 class BlobCache<T> {
   private readonly map = new Map<string, T>();
-  constructor(private readonly decode: (r: RowBinaryReader) => T) {}
+  private readonly decode: (r: RowBinaryReader) => T;
+  constructor(decode: (r: RowBinaryReader) => T) {
+    this.decode = decode;
+  }
   get(bytes: Buffer): T {
     const key = bytes.toString('latin1');
     let value = this.map.get(key);

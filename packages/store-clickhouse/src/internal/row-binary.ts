@@ -136,8 +136,11 @@ function truncated(): TracelightError {
 /** Reads RowBinary values; throws CLICKHOUSE_BAD_RESPONSE when the data ends early. */
 export class RowBinaryReader {
   pos = 0;
+  private readonly buf: Buffer;
 
-  constructor(private readonly buf: Buffer) {}
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
 
   get done(): boolean {
     return this.pos >= this.buf.length;
