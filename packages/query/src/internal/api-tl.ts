@@ -81,7 +81,11 @@ async function search(ctx: ApiContext, source: Record<string, unknown>): Promise
   }
   if (start > end) throw badRequest("'start' is after 'end'");
   const scan = Math.max(ctx.searchScanLimit, req.offset + req.limit);
-  const match = await findMatchingTraces(ctx.reader, planSearch(expr), { startTimeMinUnixNano: start, startTimeMaxUnixNano: end, limit: scan, scanLimit: scan });
+  const plan = planSearch(expr);
+  // Counting every match (up to `scan`) is cheap when the store answers the whole query; when
+  // spans must be checked here, newest-first order only needs enough for this page.
+  const wanted = plan.exact || req.sort !== 'start' || req.order !== 'desc' ? scan : req.offset + req.limit;
+  const match = await findMatchingTraces(ctx.reader, plan, { startTimeMinUnixNano: start, startTimeMaxUnixNano: end, limit: wanted, scanLimit: scan });
   const page = (summaries: TraceSummary[]): SearchResponse => ({
     traces: summaries.map(summaryJson),
     total: match.refs.length,

@@ -46,10 +46,16 @@ export async function findMatchingTraces(reader: StoreReader, plan: SearchPlan, 
   const traces = new Map<string, Trace>();
   if (plan.exact) return { refs: candidates.slice(0, options.limit), truncated, traces };
 
+  // A trace's time for the whole query (its most recent span that satisfies it) is never later
+  // than its candidate time (the most recent span satisfying a branch's pushed-down part, a
+  // necessary condition). So candidates are checked newest first, and the check stops once
+  // `limit` matches are strictly newer than the next candidate could be.
   const refs: TraceRef[] = [];
-  for (let i = 0; i < candidates.length; i += FETCH_CHUNK) {
-    const chunk = candidates.slice(i, i + FETCH_CHUNK).map((r) => r.traceId);
-    for (const trace of await reader.getTraces(chunk)) {
+  const chunk = Math.min(FETCH_CHUNK, Math.max(2 * options.limit, 20));
+  let stoppedEarly = false;
+  for (let i = 0; i < candidates.length; i += chunk) {
+    const ids = candidates.slice(i, i + chunk).map((r) => r.traceId);
+    for (const trace of await reader.getTraces(ids)) {
       let best: bigint | undefined;
       for (const span of trace.spans) {
         const start = span.startTimeUnixNano;
@@ -62,11 +68,19 @@ export async function findMatchingTraces(reader: StoreReader, plan: SearchPlan, 
         traces.set(trace.traceId, trace);
       }
     }
+    const next = candidates[i + chunk];
+    if (next !== undefined && refs.length >= options.limit) {
+      refs.sort(compareTraceRefs);
+      if (refs[options.limit - 1].startTimeUnixNano > next.startTimeUnixNano) {
+        stoppedEarly = true;
+        break;
+      }
+    }
   }
   refs.sort(compareTraceRefs);
   const page = refs.slice(0, options.limit);
   if (page.length < refs.length) for (const r of refs.slice(options.limit)) traces.delete(r.traceId);
-  return { refs: page, truncated: truncated || refs.length > options.limit, traces };
+  return { refs: page, truncated: truncated || stoppedEarly || refs.length > options.limit, traces };
 }
 
 /** The matched traces in match order, fetching those the search did not already load. */
