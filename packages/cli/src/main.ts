@@ -1,3 +1,4 @@
+import { DEMO_HELP, parseDemoArgs, runDemo } from './commands/demo.js';
 import { parseStartArgs, runStart, START_HELP } from './commands/start.js';
 import type { Io } from './internal/io.js';
 import { processIo } from './internal/io.js';
@@ -6,6 +7,7 @@ export const HELP = `Usage: tracelight <command> [options]
 
 Commands:
   start     run the receivers and the store (tracelight start --help for options)
+  demo      start, plus a small system of instrumented services and load (tracelight demo --help)
 
 Options:
   -h, --help   show this help`;
@@ -32,6 +34,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return 2;
       case 'run':
         return runStart(parsed.options, io);
+    }
+  }
+  if (command === 'demo') {
+    const parsed = parseDemoArgs(rest);
+    switch (parsed.kind) {
+      case 'help':
+        io.out(DEMO_HELP);
+        return 0;
+      case 'error':
+        io.err(`tracelight demo: ${parsed.message}`);
+        io.err(`Run 'tracelight demo --help' for the options.`);
+        return 2;
+      case 'run':
+        return runDemo(parsed.options, io);
     }
   }
   io.err(`tracelight: unknown command ${JSON.stringify(command)}`);
