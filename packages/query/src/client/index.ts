@@ -9,6 +9,17 @@ import { logsOf, spansOf, TracelightError } from '@tracelight/core';
 import { decodeLogsRequest, decodeTraceRequest } from '@tracelight/otlp';
 import type { TraceSummary } from '@tracelight/store';
 import type { JaegerDependencyLink, JaegerOperation, MetricFamily, SearchRequest } from '../api-types.js';
+export type {
+  JaegerDependencyLink,
+  JaegerOperation,
+  Metric,
+  MetricFamily,
+  MetricPoint,
+  SearchOrder,
+  SearchRequest,
+  SearchSort,
+  TraceSummaryJson,
+} from '../api-types.js';
 import { checkDependencies, checkMetricFamily, checkOperations, checkStringArray, checkSummaries, checkTraceViews, fail } from './internal/validate.js';
 
 /** The attribute the server puts clock-skew notes in (WARNINGS_ATTRIBUTE in the server package). */
