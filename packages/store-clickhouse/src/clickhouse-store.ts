@@ -133,15 +133,15 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
   /** Resources this process has written (by id); others are written before the rows that use them. */
   const knownResources = new Set<string>();
   const MAX_KNOWN_RESOURCES = 100_000;
-  /** Reused for encoding: each batch is encoded into it, then copied out at its exact size. */
-  let scratch = new RowBinaryWriter(1 << 20);
+  /** Bytes per encoded row so far, by table, so that a batch's buffer rarely has to grow. */
+  const bytesPerRow = { spans: 1024, logs: 512, resources: 512 };
 
-  const encode = (write: (w: RowBinaryWriter) => void): Buffer => {
-    scratch.reset();
-    write(scratch);
-    const out = scratch.finish();
-    if (scratch.capacity > 64 << 20) scratch = new RowBinaryWriter(1 << 20);
-    return out;
+  /** Encodes rows into a buffer of their own (held by the write queue until the insert is done). */
+  const encode = (table: keyof typeof bytesPerRow, rows: number, write: (w: RowBinaryWriter) => void): Buffer => {
+    const w = new RowBinaryWriter(Math.max(1024, Math.ceil(rows * bytesPerRow[table] * 1.1)));
+    write(w);
+    if (rows > 0) bytesPerRow[table] = Math.max(64, Math.round(0.8 * bytesPerRow[table] + (0.2 * w.pos) / rows));
+    return w.view();
   };
 
   /** Resource inserts in flight, by resource id: concurrent writers of one resource share one. */
@@ -160,7 +160,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
     }
     if (missing.size > 0) {
       const rows = [...missing.values()];
-      const insert = c.insertRowBinary(`${tables.resources} (${RESOURCE_COLUMNS.join(', ')})`, encode((w) => encodeResourceRows(rows, w))).then(() => {
+      const insert = c.insertRowBinary(`${tables.resources} (${RESOURCE_COLUMNS.join(', ')})`, encode('resources', rows.length, (w) => encodeResourceRows(rows, w))).then(() => {
         if (knownResources.size + rows.length > MAX_KNOWN_RESOURCES) knownResources.clear();
         for (const r of rows) knownResources.add(r.key);
       });
@@ -233,7 +233,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
           maxPendingRows,
           maxInsertBytes: o.maxInsertBytes,
           maxInFlight: o.maxConcurrentInserts,
-          send: (body) => c.insertRowBinary(`${target} (${columns.join(', ')})`, body),
+          send: (chunks) => c.insertRowBinary(`${target} (${columns.join(', ')})`, chunks),
         });
       spanQueue = queue(tables.spansInput, SPAN_INPUT_COLUMNS, o.maxPendingSpans);
       logQueue = queue(tables.logs, LOG_COLUMNS, o.maxPendingLogs);
@@ -279,14 +279,14 @@ export function createClickHouseStore(options: ClickHouseStoreOptions = {}): Cli
       const { conn: c } = ready();
       if (batch.length === 0) return;
       const resources = await ensureResources(c, batch.resources);
-      await spanQueue!.enqueue(encode((w) => encodeSpanRows(batch, resources, w)), batch.length);
+      await spanQueue!.enqueue(encode('spans', batch.length, (w) => encodeSpanRows(batch, resources, w)), batch.length);
     },
 
     async writeLogs(batch: LogBatch) {
       const { conn: c } = ready();
       if (batch.length === 0) return;
       const resources = await ensureResources(c, batch.resources);
-      await logQueue!.enqueue(encode((w) => encodeLogRows(batch, resources, w, arrival)), batch.length);
+      await logQueue!.enqueue(encode('logs', batch.length, (w) => encodeLogRows(batch, resources, w, arrival)), batch.length);
     },
 
     getServices: async () => reader.getServices(ready().read),

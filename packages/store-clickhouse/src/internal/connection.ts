@@ -24,8 +24,8 @@ export interface Connection {
   json<T>(sql: string, settings?: Readonly<Record<string, string | number>>): Promise<T[]>;
   /** A SELECT's result in RowBinary (the SQL must not name a format). */
   binary(sql: string, settings?: Readonly<Record<string, string | number>>): Promise<Buffer>;
-  /** `INSERT INTO <target> FORMAT RowBinary` with `body`; resolves when the server acknowledged it. */
-  insertRowBinary(target: string, body: Buffer, settings?: Readonly<Record<string, string | number>>): Promise<void>;
+  /** `INSERT INTO <target> FORMAT RowBinary` with the chunks as body; resolves when the server acknowledged it. */
+  insertRowBinary(target: string, body: Buffer | readonly Buffer[], settings?: Readonly<Record<string, string | number>>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ export function createConnection(options: ConnectionOptions): Connection {
       }),
     insertRowBinary: (target, body, settings) =>
       run('insert', `INSERT INTO ${target}`, async () => {
-        const r = await client.exec({ query: `INSERT INTO ${target} FORMAT RowBinary`, values: Readable.from([body]), clickhouse_settings: settingsOf(settings) });
+        const r = await client.exec({ query: `INSERT INTO ${target} FORMAT RowBinary`, values: Readable.from(Array.isArray(body) ? body : [body]), clickhouse_settings: settingsOf(settings) });
         await readAll(r.stream);
       }),
     close: () => client.close(),

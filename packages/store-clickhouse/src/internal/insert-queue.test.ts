@@ -15,9 +15,9 @@ function deferred() {
 describe('InsertQueue', () => {
   it('sends at once, groups what arrives meanwhile into the next insert, settles each caller with its insert', async () => {
     const sent: { body: string; done: ReturnType<typeof deferred> }[] = [];
-    const q = new InsertQueue({ maxPendingRows: 100, maxInsertBytes: 1 << 20, maxInFlight: 1, send: (body) => {
+    const q = new InsertQueue({ maxPendingRows: 100, maxInsertBytes: 1 << 20, maxInFlight: 1, send: (chunks) => {
       const done = deferred();
-      sent.push({ body: body.toString(), done });
+      sent.push({ body: Buffer.concat(chunks).toString(), done });
       return done.promise;
     } });
     const a = q.enqueue(Buffer.from('a'), 1);
@@ -56,8 +56,8 @@ describe('InsertQueue', () => {
   it('seals a group at maxInsertBytes and keeps up to maxInFlight inserts going', async () => {
     const bodies: string[] = [];
     const gates: ReturnType<typeof deferred>[] = [];
-    const q = new InsertQueue({ maxPendingRows: 100, maxInsertBytes: 2, maxInFlight: 2, send: (body) => {
-      bodies.push(body.toString());
+    const q = new InsertQueue({ maxPendingRows: 100, maxInsertBytes: 2, maxInFlight: 2, send: (chunks) => {
+      bodies.push(Buffer.concat(chunks).toString());
       const g = deferred();
       gates.push(g);
       return g.promise;

@@ -14,8 +14,8 @@ export interface InsertQueueOptions {
   readonly maxInsertBytes: number;
   /** Inserts in flight at once. */
   readonly maxInFlight: number;
-  /** Sends one insert; resolves when the server acknowledged it. */
-  send(body: Buffer): Promise<void>;
+  /** Sends one insert (the chunks in order are its body); resolves when the server acknowledged it. */
+  send(chunks: readonly Buffer[]): Promise<void>;
 }
 
 interface Waiter {
@@ -82,8 +82,8 @@ export class InsertQueue {
       if (!group) return;
       if (group === this.open) this.open = undefined;
       this.inFlight++;
-      const body = group.chunks.length === 1 ? group.chunks[0] : Buffer.concat(group.chunks, group.bytes);
-      this.options.send(body).then(
+      // The chunks are streamed as they are: copying them into one buffer cost more than encoding.
+      this.options.send(group.chunks).then(
         () => this.settle(group, undefined),
         (error: unknown) => this.settle(group, error ?? new Error('insert failed')),
       );

@@ -109,11 +109,6 @@ export class RowBinaryWriter {
     for (const v of values) this.string(v);
   }
 
-  /** Bytes the buffer can hold before it grows. */
-  get capacity(): number {
-    return this.buf.length;
-  }
-
   /** The bytes written so far (a view; copy it before writing more if it must stay). */
   view(): Buffer {
     return this.buf.subarray(0, this.pos);
