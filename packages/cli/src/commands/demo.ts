@@ -151,7 +151,7 @@ async function preflight(options: DemoOptions, examples: string): Promise<string
     const port = portOf(s, options.basePort);
     return port === undefined ? [] : [{ port, name: s.name }];
   });
-  const busy = await checkPorts('127.0.0.1', ports, `stop what uses ${ports.length > 1 ? 'them' : 'it'}, or move the demo's services with --base-port <port>`);
+  const busy = await checkPorts('127.0.0.1', ports, (n) => `stop what uses ${n > 1 ? 'them' : 'it'}, or move the demo's services with --base-port <port>`);
   if (busy) problems.push(busy);
   problems.push(
     ...(await checkDependencies([

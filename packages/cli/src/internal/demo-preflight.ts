@@ -59,11 +59,15 @@ export async function checkDependencies(deps: readonly Dependency[]): Promise<st
   return problems.filter((p): p is string => p !== undefined);
 }
 
-/** One line naming every port of `ports` that is taken, or undefined. */
-export async function checkPorts(host: string, ports: readonly { port: number; name: string }[], hint: string): Promise<string | undefined> {
+/** One line naming every port of `ports` that is taken, or undefined; `hint` says what to do about them. */
+export async function checkPorts(
+  host: string,
+  ports: readonly { port: number; name: string }[],
+  hint: (takenCount: number) => string,
+): Promise<string | undefined> {
   const results = await Promise.all(ports.map(async (p) => ({ ...p, problem: await probeListen(host, p.port) })));
   const taken = results.filter((r) => r.problem !== undefined);
   if (taken.length === 0) return undefined;
   const list = taken.map((t) => `${t.port} (${t.name}${t.problem === 'EADDRINUSE' ? '' : `: ${t.problem}`})`).join(', ');
-  return `${taken.length === 1 ? 'port' : 'ports'} ${list} on ${host} ${taken.length === 1 ? 'is' : 'are'} already in use; ${hint}`;
+  return `${taken.length === 1 ? 'port' : 'ports'} ${list} on ${host} ${taken.length === 1 ? 'is' : 'are'} already in use; ${hint(taken.length)}`;
 }
