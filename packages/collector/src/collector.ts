@@ -2,7 +2,7 @@ import type { TracelightError } from '@tracelight/core';
 import type { StoreWriter } from '@tracelight/store';
 import type { Component, ComponentContext, Listener, Signal } from './component.js';
 import type { CollectorConfig } from './collector-config.js';
-import { defaultConfigObject, factoryOf, validateCollectorConfig } from './collector-config.js';
+import { defaultConfigObject, factoryOf, pipelineSignal, validateCollectorConfig } from './collector-config.js';
 import type { Consumers, ConsumingComponent } from './consumer.js';
 import { asConsumers, fanOut } from './consumer.js';
 import { createHttpListener } from './internal/http-listener.js';
@@ -76,7 +76,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
   const connector = (id: string): Consumers => {
     let c = connectors.get(id);
     if (!c) {
-      const downstream = pipelines.filter(([, p]) => p.receivers.includes(id)).map(([pid]) => pipeline(pid));
+      const downstream = pipelines.filter(([, p]) => p.receivers.includes(id)).map(([pid]) => ownSignal(pid, pipeline(pid)));
       c = factoryOf('connectors', id)!.create(config.connectors[id], { ...ctx(id), next: merge(downstream) }) as ConsumingComponent;
       connectors.set(id, c);
     }
@@ -103,6 +103,12 @@ export function createCollector(options: CollectorOptions = {}): Collector {
     return next;
   }
 
+  // A pipeline's entry may implement both signals (a processor does); only its own signal may enter it.
+  function ownSignal(pid: string, entry: Consumers): Consumers {
+    const signal = pipelineSignal(pid)!;
+    return { [signal]: entry[signal] };
+  }
+
   /** One Consumers from the entries of pipelines of possibly different signals. */
   function merge(list: readonly Consumers[]): Consumers {
     const by = (signal: Signal) => list.filter((c) => c[signal]);
@@ -122,7 +128,7 @@ export function createCollector(options: CollectorOptions = {}): Collector {
     if (mine.length === 0) continue; // configured but unused: not started, like the Collector
     const admits = mine.map((pid) => processorsOf.get(pid)![0]?.admit).filter((a): a is () => TracelightError | undefined => a !== undefined);
     const admit = admits.length === 0 ? undefined : () => admits.map((a) => a()).find((e) => e !== undefined);
-    const r = factoryOf('receivers', id)!.create(config.receivers[id], { next: merge(mine.map((pid) => entries.get(pid)!)), admit }) as Receiver;
+    const r = factoryOf('receivers', id)!.create(config.receivers[id], { next: merge(mine.map((pid) => ownSignal(pid, entries.get(pid)!))), admit }) as Receiver;
     receivers.set(id, r);
   }
   const extensions = config.service.extensions.map((id) => ({ id, component: factoryOf('extensions', id)!.create(config.extensions[id], ctx(id)) as Component }));
