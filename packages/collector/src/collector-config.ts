@@ -27,7 +27,9 @@ export interface CollectorConfig {
 
 /**
  * What `tracelight start` runs without a config file: OTLP (gRPC 4317, HTTP 4318) and Zipkin
- * (9411) into the store, behind the memory limiter and the batch processor; self-metrics on 8888.
+ * (9411) into the store, behind the memory limiter and the batch processor; span metrics and the
+ * service graph from the same spans on 8889; Jaeger remote sampling on 5778 (everything sampled
+ * until configured); self-metrics on 8888.
  */
 export const DEFAULT_CONFIG_YAML = `receivers:
   otlp:
@@ -43,12 +45,22 @@ processors:
   batch:
 exporters:
   store:
+connectors:
+  spanmetrics:
+    endpoint: 127.0.0.1:8889
+  servicegraph:
+    endpoint: 127.0.0.1:8889
+extensions:
+  remote_sampling:
+    http:
+      endpoint: 127.0.0.1:5778
 service:
+  extensions: [remote_sampling]
   pipelines:
     traces:
       receivers: [otlp, zipkin]
       processors: [memory_limiter, batch]
-      exporters: [store]
+      exporters: [store, spanmetrics, servicegraph]
     logs:
       receivers: [otlp]
       processors: [memory_limiter, batch]
