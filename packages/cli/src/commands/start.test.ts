@@ -15,6 +15,8 @@ describe('parseStartArgs', () => {
         store: 'memory',
         zipkinPort: 9411,
         metricsPort: 8888,
+        spanMetricsPort: 8889,
+        samplingPort: 5778,
         given: [],
       },
     });
@@ -33,6 +35,8 @@ describe('parseStartArgs', () => {
         store: 'memory',
         zipkinPort: 9411,
         metricsPort: 8888,
+        spanMetricsPort: 8889,
+        samplingPort: 5778,
         given: ['--host', '--otlp-grpc-port', '--otlp-http-port', '--max-body-bytes'],
       },
     });

@@ -18,6 +18,8 @@ export interface StartOptions {
   readonly store: string;
   readonly zipkinPort: number;
   readonly metricsPort: number;
+  readonly spanMetricsPort: number;
+  readonly samplingPort: number;
   /** The collector config file (YAML); the built-in default config when absent. */
   readonly config?: string;
   /** The collector flags given on the command line: with --config, only these override the file. */
@@ -38,6 +40,10 @@ Options:
   --otlp-http-port <port>   OTLP/HTTP receiver, POST /v1/traces and /v1/logs (default 4318)
   --zipkin-port <port>      Zipkin v2 JSON receiver, POST /api/v2/spans (default 9411)
   --metrics-port <port>     Tracelight's own metrics, GET /metrics (default 8888)
+  --span-metrics-port <port>
+                            span metrics and service graph (Prometheus), GET /metrics
+                            (default 8889)
+  --sampling-port <port>    Jaeger remote sampling, GET /api/sampling?service= (default 5778)
   --http-port <port>        HTTP API (default 16686); for now a read-only debug API
   --max-body-bytes <size>   largest request after decompression, e.g. 20MiB (default 20MiB);
                             bigger ones get 413 / RESOURCE_EXHAUSTED
@@ -52,6 +58,8 @@ const FLAG_OF_COMPONENT: Readonly<Record<string, string>> = {
   'otlp-grpc': '--otlp-grpc-port',
   zipkin: '--zipkin-port',
   metrics: '--metrics-port',
+  'span-metrics': '--span-metrics-port',
+  sampling: '--sampling-port',
   'http-api': '--http-port',
 };
 
@@ -89,6 +97,8 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
         'http-port': { type: 'string' },
         'zipkin-port': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'span-metrics-port': { type: 'string' },
+        'sampling-port': { type: 'string' },
         config: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         store: { type: 'string' },
@@ -114,6 +124,8 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   const httpPort = port('--http-port', values['http-port'], 16686);
   const zipkinPort = port('--zipkin-port', values['zipkin-port'], 9411);
   const metricsPort = port('--metrics-port', values['metrics-port'], 8888);
+  const spanMetricsPort = port('--span-metrics-port', values['span-metrics-port'], 8889);
+  const samplingPort = port('--sampling-port', values['sampling-port'], 5778);
   if (values.config !== undefined && values.config.trim() === '') problems.push('--config must name a file');
   let maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
   if (values['max-body-bytes'] !== undefined) {
@@ -126,7 +138,7 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   if (!storeKinds().includes(store)) problems.push(`--store must be one of ${storeKinds().join(', ')} (got ${JSON.stringify(store)})`);
   if (problems.length > 0) return { kind: 'error', message: problems.join('; ') };
   const given = Object.keys(COLLECTOR_FLAGS).filter((flag) => values[flag.slice(2) as keyof typeof values] !== undefined);
-  const options: StartOptions = { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store, zipkinPort, metricsPort, given };
+  const options: StartOptions = { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store, zipkinPort, metricsPort, spanMetricsPort, samplingPort, given };
   return { kind: 'run', options: values.config === undefined ? options : { ...options, config: values.config } };
 }
 

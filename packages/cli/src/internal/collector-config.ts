@@ -7,6 +7,8 @@ export interface CollectorFlags {
   readonly otlpHttpPort: number;
   readonly zipkinPort: number;
   readonly metricsPort: number;
+  readonly spanMetricsPort: number;
+  readonly samplingPort: number;
   readonly maxBodyBytes: number;
 }
 
@@ -17,6 +19,8 @@ export const COLLECTOR_FLAGS: Readonly<Record<string, keyof CollectorFlags>> = {
   '--otlp-http-port': 'otlpHttpPort',
   '--zipkin-port': 'zipkinPort',
   '--metrics-port': 'metricsPort',
+  '--span-metrics-port': 'spanMetricsPort',
+  '--sampling-port': 'samplingPort',
   '--max-body-bytes': 'maxBodyBytes',
 };
 
@@ -84,6 +88,14 @@ export function composeCollectorConfig(
     const zipkin = section(receivers, 'zipkin');
     if (zipkin) zipkin.max_request_body_size = flags.maxBodyBytes;
   }
+  // The span-metrics endpoint is shared by the spanmetrics and servicegraph connectors.
+  const connectors = isObj(config.connectors) ? config.connectors : undefined;
+  const metricConnectors = Object.keys(connectors ?? {}).filter((id) => /^(spanmetrics|servicegraph)(\/|$)/.test(id));
+  if (metricConnectors.length === 0) setEndpoint(undefined, '--span-metrics-port', undefined, 'spanmetrics or servicegraph connector');
+  for (const id of metricConnectors) setEndpoint(section(connectors, id), '--span-metrics-port', applies('--span-metrics-port') ? flags.spanMetricsPort : undefined, 'spanmetrics or servicegraph connector');
+  const sampling = section(isObj(config.extensions) ? config.extensions : undefined, 'remote_sampling');
+  const samplingHttp = sampling ? (section(sampling, 'http') ?? ((sampling.http = {}) as Obj)) : undefined;
+  setEndpoint(samplingHttp, '--sampling-port', applies('--sampling-port') ? flags.samplingPort : undefined, 'remote_sampling extension');
   const service = section(config, 'service') ?? ((config.service = {}) as Obj);
   const telemetry = section(service, 'telemetry') ?? ((service.telemetry = {}) as Obj);
   const metrics = section(telemetry, 'metrics') ?? ((telemetry.metrics = {}) as Obj);
