@@ -93,7 +93,7 @@ export async function startTracelight(args: readonly string[] = []): Promise<Run
   ensureCliBuilt();
   const child = spawn(
     process.execPath,
-    [BIN, 'start', '--otlp-grpc-port', '0', '--otlp-http-port', '0', '--http-port', '0', '--zipkin-port', '0', '--metrics-port', '0', ...args],
+    [BIN, 'start', '--otlp-grpc-port', '0', '--otlp-http-port', '0', '--http-port', '0', '--zipkin-port', '0', '--metrics-port', '0', '--span-metrics-port', '0', '--sampling-port', '0', ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.add(child);
