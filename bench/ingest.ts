@@ -63,7 +63,14 @@ service:
 
 /** Add a row here to benchmark another pipeline (e.g. span-metrics + service-graph connectors). */
 const ROWS: readonly Row[] = [
-  { label: 'default (memory_limiter, batch)' },
+  { label: 'default (memory_limiter, batch; span metrics + service graph)' },
+  { label: 'store only (memory_limiter, batch)', config: STORE_PIPELINE('memory_limiter, batch') },
+  {
+    label: 'span metrics + service graph (memory_limiter, batch)',
+    config: STORE_PIPELINE('memory_limiter, batch')
+      .replace('exporters: [store]', 'exporters: [store, spanmetrics, servicegraph]')
+      .replace('service:\n', 'connectors:\n  spanmetrics: { endpoint: 127.0.0.1:0 }\n  servicegraph: { endpoint: 127.0.0.1:0 }\nservice:\n'),
+  },
   {
     label: 'tail sampling (errors + 10% baseline, 1s wait)',
     config: STORE_PIPELINE(
@@ -142,8 +149,26 @@ async function main(): Promise<void> {
   const rows = ROWS.filter((r, i) => wanted.length === 0 || wanted.some((w) => r.label.startsWith(w) || String(i) === w));
   const results: unknown[] = [];
   for (const row of rows) results.push(await runRow(row));
-  writeFileSync(join(RESULTS, 'ingest.json'), JSON.stringify({ benchmark: 'ingest (b): OTLP/HTTP protobuf → tracelight start --memory', rows: results }, null, 2) + '\n');
+  const connectorsCost = costOfConnectors(results as RowResult[]);
+  writeFileSync(join(RESULTS, 'ingest.json'), JSON.stringify({ benchmark: 'ingest (b): OTLP/HTTP protobuf → tracelight start --memory', rows: results, connectorsCost }, null, 2) + '\n');
   console.log(`\n  written to bench/results/ingest.json`);
+}
+
+interface RowResult {
+  readonly row: string;
+  readonly spansPerSecond: number;
+  readonly spansPerServerCpuSecond: number;
+}
+
+/** Throughput lost to the span metrics + service graph connectors (target: at most 15%), when both rows ran. */
+function costOfConnectors(results: readonly RowResult[]): { wallPercent: number; cpuPercent: number; meetsTarget: boolean } | undefined {
+  const without = results.find((r) => r.row.startsWith('store only'));
+  const withThem = results.find((r) => r.row.startsWith('span metrics + service graph'));
+  if (!without || !withThem) return undefined;
+  const pct = (a: number, b: number) => Math.round((1 - b / a) * 1000) / 10;
+  const cost = { wallPercent: pct(without.spansPerSecond, withThem.spansPerSecond), cpuPercent: pct(without.spansPerServerCpuSecond, withThem.spansPerServerCpuSecond) };
+  console.log(`\nspan metrics + service graph cost: ${cost.wallPercent}% of spans/s, ${cost.cpuPercent}% of spans per server CPU second (target <= 15%)`);
+  return { ...cost, meetsTarget: cost.cpuPercent <= 15 };
 }
 
 async function runRow(row: Row): Promise<unknown> {
@@ -167,7 +192,7 @@ async function runRow(row: Row): Promise<unknown> {
     ...configArgs,
     '--otlp-http-port',
     '0',
-    ...(row.config ? [] : ['--otlp-grpc-port', '0', '--zipkin-port', '0']),
+    ...(row.config ? [] : ['--otlp-grpc-port', '0', '--zipkin-port', '0', '--span-metrics-port', '0', '--sampling-port', '0']),
     '--http-port',
     '0',
     '--metrics-port',
