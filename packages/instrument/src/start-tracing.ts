@@ -1,6 +1,5 @@
 import type { Attributes, Sampler, TextMapPropagator } from '@opentelemetry/api';
 import { context, diag, logs, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -18,6 +17,7 @@ import { enableFastifyRoutes } from './http/fastify.js';
 import { enableHttpServerTracing } from './http/server-instrumentation.js';
 import type { InstrumentationName } from './instrumentations.js';
 import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentations.js';
+import { createContextManager } from './internal/context-manager.js';
 import { buildResource } from './internal/resource.js';
 import { enableConsoleLogCorrelation } from './logs/console.js';
 import { keepRandomTraceFlag } from './propagation/random-flag.js';
@@ -159,7 +159,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     loggerProvider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: logExporter })] });
   }
 
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = createContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(options.propagator ?? propagatorFrom(env.propagators));
   trace.setGlobalTracerProvider(tracerProvider);
