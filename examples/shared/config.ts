@@ -81,7 +81,7 @@ export function demoConfig(): DemoConfig {
     topicPrefix: text('TOPIC_PREFIX', 'demo'),
     tokenSecret: text('TOKEN_SECRET', 'tracelight-demo-secret'),
     providerFailureRate: number('PROVIDER_FAILURE_RATE', 0.1),
-    providerLatencyMs: number('PROVIDER_LATENCY_MS', 700),
+    providerLatencyMs: number('PROVIDER_LATENCY_MS', 1000),
     loadRate: number('LOAD_RATE', 3),
   };
 }
