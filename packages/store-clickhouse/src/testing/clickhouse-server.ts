@@ -76,7 +76,6 @@ export const PORTS = {
   bench: 21360,
   sqlTest: 21365,
   connectionTest: 21370,
-  storeTest: 21375,
   clusterFaults: 21380,
 } as const;
 const SERVER_BIN = '/usr/sbin/clickhouse-server';
