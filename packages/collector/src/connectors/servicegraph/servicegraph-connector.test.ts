@@ -9,7 +9,7 @@ const deps = () => ({ id: 'servicegraph', telemetry: createMetricsRegistry() });
 const connector = (config: unknown = {}, d = deps()) => createServiceGraphConnector(serviceGraphConnectorFactory.validateConfig(config), d);
 
 /** A client span in `from` and its server child in `to`, same trace. */
-function call(from: string, to: string, options: { clientMs?: number; serverMs?: number; serverStatus?: number; traceState?: string; startMs?: number; messaging?: boolean } = {}) {
+function call(from: string, to: string, options: { clientMs?: number; serverMs?: number; serverStatus?: StatusCode; traceState?: string; startMs?: number; messaging?: boolean } = {}) {
   const traceId = nextId(16);
   const clientId = nextId(8);
   const startMs = options.startMs ?? Date.now() - 100;

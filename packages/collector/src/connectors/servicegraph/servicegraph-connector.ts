@@ -1,4 +1,4 @@
-import type { ExportResult, SpanBatch } from '@tracelight/core';
+import type { Attributes, ExportResult, SpanBatch } from '@tracelight/core';
 import { anyValueToString, EXPORT_OK, getAttribute, samplingProbabilityOf, serviceNameOf, SpanKind, StatusCode } from '@tracelight/core';
 import type { DependencyLink, DependencyQuery } from '@tracelight/store';
 import type { ComponentFactory, Listener } from '../../component.js';
@@ -61,28 +61,31 @@ function validate(config: unknown, path = 'connectors.servicegraph'): ServiceGra
   return c;
 }
 
-/** One side of an edge, waiting for the other. */
+/**
+ * One side of an edge (a client or a server span); while it waits for the other side it sits in
+ * the wait store under `key` (trace id + the client's span id). One object per span.
+ */
 interface Half {
+  readonly key: string;
+  readonly isClient: boolean;
   readonly service: string;
   readonly durationNs: number;
   readonly startMs: number;
   readonly failed: boolean;
   readonly weight: number;
   readonly messaging: boolean;
-  /** Client side only: the virtual server name, when the span names its peer. */
-  readonly peer?: string;
-  readonly peerIsDatabase?: boolean;
-}
-
-interface Pending {
-  client?: Half;
-  server?: Half;
+  /** The span's attributes: read for a virtual node only when a client half expires unpaired. */
+  readonly attributes: Attributes;
   readonly expiresAt: number;
+  /** Paired, expired or evicted: its slot in the expiry queue is skipped. */
+  done: boolean;
 }
 
 interface Edge {
   readonly client: string;
   readonly server: string;
+  /** `client\0server`: the key of its dependency counts. */
+  readonly depKey: string;
   readonly labels: string;
   requests: number;
   failed: number;
@@ -132,12 +135,39 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
   const boundsNano = Float64Array.from(config.latency_histogram_buckets, (ms) => ms * 1e6);
   const nb = bounds.length + 1;
   const weightOf = createWeightOf(samplingProbabilityOf);
-  const pending = new Map<string, Pending>();
+  // Halves waiting: a map for lookup, and a FIFO in arrival order for expiry (one ttl for all, so
+  // arrival order is expiry order). Paired entries stay in the FIFO marked done until they reach
+  // its head. (Iterating a Map from its start after deleting at the front walks over the deleted
+  // slots: far slower than this queue at the rates an ingest path sees.)
+  const pending = new Map<string, Half>();
+  let queue: Half[] = [];
+  let head = 0;
+  const popOldest = (): Half | undefined => {
+    while (head < queue.length) {
+      const p = queue[head++];
+      if (!p.done) return p;
+    }
+    return undefined;
+  };
+  const compact = () => {
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+  };
   const edges = new Map<string, Edge>();
   let expiredCount = 0;
   let droppedCount = 0;
-  const expiredCounter = deps.telemetry.counter('tracelight_servicegraph_expired_spans_total', 'Client or server spans whose other half did not come within the ttl (or were pushed out of the full store), by side and outcome.');
-  const droppedCounter = deps.telemetry.counter('tracelight_servicegraph_dropped_spans_total', 'Spans of an edge past the edge limit, not counted.');
+  // Plain numbers on the hot path, read at scrape time.
+  const expiredBy = { clientExpired: 0, clientEvicted: 0, clientVirtual: 0, serverExpired: 0, serverEvicted: 0 };
+  deps.telemetry.counterFunc('tracelight_servicegraph_expired_spans_total', 'Client or server spans whose other half did not come within the ttl (or were pushed out of the full store), by side and outcome.', () => [
+    { labels: { connector: deps.id, side: 'client', outcome: 'expired' }, value: expiredBy.clientExpired },
+    { labels: { connector: deps.id, side: 'client', outcome: 'evicted' }, value: expiredBy.clientEvicted },
+    { labels: { connector: deps.id, side: 'client', outcome: 'virtual_node' }, value: expiredBy.clientVirtual },
+    { labels: { connector: deps.id, side: 'server', outcome: 'expired' }, value: expiredBy.serverExpired },
+    { labels: { connector: deps.id, side: 'server', outcome: 'evicted' }, value: expiredBy.serverEvicted },
+  ]);
+  deps.telemetry.counterFunc('tracelight_servicegraph_dropped_spans_total', 'Spans of an edge past the edge limit, not counted.', () => [{ labels: { connector: deps.id }, value: droppedCount }]);
   deps.telemetry.gaugeFunc('tracelight_servicegraph_pending_spans', 'Halves of edges waiting for their other half.', () => [{ labels: { connector: deps.id }, value: pending.size }]);
 
   // Dependencies: bucket index (server start / resolution) → "client\0server" → [calls, errors].
@@ -146,12 +176,13 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
   const depBuckets = new Map<number, Map<string, Float64Array>>();
   let oldestKept = -Infinity;
 
-  const addDependency = (client: string, server: string, startMs: number, weight: number, failed: boolean) => {
-    if (client === server) return;
+  let lastDepIdx = NaN;
+  let lastDep: Map<string, Float64Array> | undefined;
+  const addDependency = (key: string, startMs: number, weight: number, failed: boolean, now: number) => {
     const idx = Math.floor(startMs / resolutionMs);
-    const nowIdx = Math.floor(Date.now() / resolutionMs);
+    const nowIdx = Math.floor(now / resolutionMs);
     if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) return;
-    let b = depBuckets.get(idx);
+    let b = idx === lastDepIdx ? lastDep : depBuckets.get(idx);
     if (!b) {
       depBuckets.set(idx, (b = new Map()));
       const cutoff = nowIdx - keepBuckets;
@@ -160,14 +191,19 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
         for (const k of depBuckets.keys()) if (k <= cutoff) depBuckets.delete(k);
       }
     }
-    const key = `${client}\u0000${server}`;
+    lastDepIdx = idx;
+    lastDep = b;
     let cell = b.get(key);
     if (!cell) b.set(key, (cell = new Float64Array(2)));
     cell[0] += weight;
     if (failed) cell[1] += weight;
   };
 
+  // Consecutive spans mostly belong to the same edge: the last one found is checked first.
+  let last: Edge | undefined;
+  let lastType = '';
   const edgeOf = (client: string, server: string, connectionType: string): Edge | undefined => {
+    if (last !== undefined && last.client === client && last.server === server && lastType === connectionType) return last;
     const key = `${client}\u0000${server}\u0000${connectionType}`;
     let e = edges.get(key);
     if (!e) {
@@ -175,6 +211,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       e = {
         client,
         server,
+        depKey: `${client}\u0000${server}`,
         labels: labelPairs([
           ['client', client],
           ['server', server],
@@ -189,16 +226,17 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       };
       edges.set(key, e);
     }
+    last = e;
+    lastType = connectionType;
     return e;
   };
 
-  const complete = (client: Half, server: Half | undefined, serverName: string, connectionType: string) => {
+  const complete = (client: Half, server: Half | undefined, serverName: string, connectionType: string, now: number) => {
     const weight = server?.weight ?? client.weight;
     const failed = client.failed || (server?.failed ?? false);
     const e = edgeOf(client.service, serverName, connectionType);
     if (!e) {
       droppedCount++;
-      droppedCounter.add(1, { connector: deps.id });
       return;
     }
     e.requests += weight;
@@ -209,26 +247,35 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       e.serverCounts[bucketIndex(boundsNano, server.durationNs)] += weight;
       e.serverSum += (server.durationNs / 1e9) * weight;
     }
-    addDependency(client.service, serverName, (server ?? client).startMs, weight, failed);
+    if (client.service !== serverName) addDependency(e.depKey, (server ?? client).startMs, weight, failed, now);
   };
 
-  const expireOne = (p: Pending, reason: 'expired' | 'evicted') => {
+  const expireOne = (p: Half, reason: 'expired' | 'evicted', now: number) => {
     expiredCount++;
-    if (p.client && !p.server && p.client.peer !== undefined) {
-      complete(p.client, undefined, p.client.peer, p.client.peerIsDatabase ? CONNECTION_DATABASE : CONNECTION_VIRTUAL);
-      expiredCounter.add(1, { connector: deps.id, side: 'client', outcome: 'virtual_node' });
+    const peer = p.isClient && config.virtual_node_peer_attributes.length > 0 ? peerOf(p.attributes) : undefined;
+    if (peer) {
+      complete(p, undefined, peer.peer, peer.database ? CONNECTION_DATABASE : CONNECTION_VIRTUAL, now);
+      expiredBy.clientVirtual++;
       return;
     }
-    expiredCounter.add(1, { connector: deps.id, side: p.client ? 'client' : 'server', outcome: reason });
+    if (p.isClient) {
+      if (reason === 'expired') expiredBy.clientExpired++;
+      else expiredBy.clientEvicted++;
+    } else if (reason === 'expired') expiredBy.serverExpired++;
+    else expiredBy.serverEvicted++;
   };
 
   const expire = (now = Date.now()) => {
-    // Insertion order is expiry order (one ttl for all), so the scan stops at the first live entry.
-    for (const [key, p] of pending) {
-      if (p.expiresAt > now) break;
-      pending.delete(key);
-      expireOne(p, 'expired');
+    while (head < queue.length) {
+      const p = queue[head];
+      if (!p.done && p.expiresAt > now) break;
+      head++;
+      if (p.done) continue;
+      p.done = true;
+      pending.delete(p.key);
+      expireOne(p, 'expired', now);
     }
+    compact();
   };
 
   const peerOf = (attrs: SpanBatch['attributes'][number]): { peer: string; database: boolean } | undefined => {
@@ -255,48 +302,67 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       if (!isClient && !isServer) continue;
       // The edge is keyed by trace id + the client's span id: the server finds it through its parent id.
       const idBytes = isClient ? batch.spanId : batch.parentSpanId;
-      let key = '';
-      for (let k = i * 16; k < i * 16 + 16; k += 2) key += String.fromCharCode((tid[k] << 8) | tid[k + 1]);
-      let nonZero = false;
-      for (let k = i * 8; k < i * 8 + 8; k += 2) {
-        const c = (idBytes[k] << 8) | idBytes[k + 1];
-        if (c !== 0) nonZero = true;
-        key += String.fromCharCode(c);
-      }
-      if (!nonZero) continue; // a server span without a parent: nobody to pair with
+      const t = i * 16;
+      const o = i * 8;
+      const s0 = (idBytes[o] << 8) | idBytes[o + 1];
+      const s1 = (idBytes[o + 2] << 8) | idBytes[o + 3];
+      const s2 = (idBytes[o + 4] << 8) | idBytes[o + 5];
+      const s3 = (idBytes[o + 6] << 8) | idBytes[o + 7];
+      if ((s0 | s1 | s2 | s3) === 0) continue; // a server span without a parent: nobody to pair with
+      const key = String.fromCharCode(
+        (tid[t] << 8) | tid[t + 1],
+        (tid[t + 2] << 8) | tid[t + 3],
+        (tid[t + 4] << 8) | tid[t + 5],
+        (tid[t + 6] << 8) | tid[t + 7],
+        (tid[t + 8] << 8) | tid[t + 9],
+        (tid[t + 10] << 8) | tid[t + 11],
+        (tid[t + 12] << 8) | tid[t + 13],
+        (tid[t + 14] << 8) | tid[t + 15],
+        s0,
+        s1,
+        s2,
+        s3,
+      );
       const r = batch.resourceIndex[i];
       const service = (services[r] ??= serviceNameOf(batch.resources[r]));
       const s = timeAt(start, i);
       let dur = durationAt(start, end, i);
       if (!(dur > 0)) dur = 0;
-      const messaging = kind === SpanKind.PRODUCER || kind === SpanKind.CONSUMER;
-      const peer = isClient && config.virtual_node_peer_attributes.length > 0 ? peerOf(batch.attributes[i]) : undefined;
       const half: Half = {
+        key,
+        isClient,
         service,
         durationNs: dur,
         startMs: s / 1e6,
         failed: batch.statusCode[i] === StatusCode.ERROR,
         weight: weightOf(batch.traceState[i]),
-        messaging,
-        peer: peer?.peer,
-        peerIsDatabase: peer?.database,
+        messaging: kind === SpanKind.PRODUCER || kind === SpanKind.CONSUMER,
+        attributes: batch.attributes[i],
+        expiresAt: now + config.store.ttl,
+        done: false,
       };
       const p = pending.get(key);
-      if (p && (isClient ? !p.client && p.server : !p.server && p.client)) {
+      if (p && p.isClient !== isClient) {
         pending.delete(key);
-        const client = isClient ? half : p.client!;
-        const server = isClient ? p.server! : half;
-        complete(client, server, server.service, client.messaging || server.messaging ? CONNECTION_MESSAGING : '');
+        p.done = true;
+        const client = isClient ? half : p;
+        const server = isClient ? p : half;
+        complete(client, server, server.service, client.messaging || server.messaging ? CONNECTION_MESSAGING : '', now);
         continue;
       }
       if (p) continue; // a duplicate half (a retried export): the first one waits
       if (pending.size >= config.store.max_items) {
-        const oldest = pending.entries().next().value!;
-        pending.delete(oldest[0]);
-        expireOne(oldest[1], 'evicted');
+        const oldest = popOldest();
+        if (oldest) {
+          oldest.done = true;
+          pending.delete(oldest.key);
+          expireOne(oldest, 'evicted', now);
+        }
       }
-      pending.set(key, isClient ? { client: half, expiresAt: now + config.store.ttl } : { server: half, expiresAt: now + config.store.ttl });
+      pending.set(key, half);
+      queue.push(half);
     }
+    compact();
   };
 
   const renderInto = (out: string[]) => {

@@ -128,7 +128,14 @@ interface BaseSeries {
   readonly name: string;
   readonly kind: number;
   readonly status: number;
+  /** The time-series cell last written (most spans of a batch fall in one bucket). */
+  lastIdx: number;
+  lastCell: Float64Array | undefined;
 }
+
+/** Hot-path lookup: service → span name → kind·3+status → the series (or, with dimensions, dimension key → series). */
+type Slot = Series | Map<string, Series> | undefined;
+type NameSlots = Slot[];
 
 interface Series {
   readonly base: BaseSeries;
@@ -192,11 +199,14 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
   const namesByService = new Map<string, Set<string>>();
   let overflowSeries: Series | undefined;
   let overflowSpans = 0;
-  const overflowCounter = deps.telemetry.counter('tracelight_spanmetrics_overflow_spans_total', 'Spans counted in an overflow series or label value of the span metrics, by the limit hit.');
+  const overflowBy = new Map<string, number>();
+  deps.telemetry.counterFunc('tracelight_spanmetrics_overflow_spans_total', 'Spans counted in an overflow series or label value of the span metrics, by the limit hit.', () =>
+    [...overflowBy].map(([reason, value]) => ({ labels: { connector: deps.id, reason }, value })),
+  );
   deps.telemetry.gaugeFunc('tracelight_spanmetrics_series', 'Series held by a span metrics connector.', () => [{ labels: { connector: deps.id }, value: series.size }]);
   const overflow = (reason: string) => {
     overflowSpans++;
-    overflowCounter.add(1, { connector: deps.id, reason });
+    overflowBy.set(reason, (overflowBy.get(reason) ?? 0) + 1);
   };
 
   // Time series for query(): bucket index (start time / resolution) → base series → [weighted count, weighted count per duration bucket...].
@@ -237,7 +247,7 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
   const newSeries = (key: string, service: string, name: string, kind: number, status: number, dimValues: readonly (string | undefined)[]): Series => {
     const baseKey = `${service}\u0000${name}\u0000${kind}\u0000${status}`;
     let base = bases.get(baseKey);
-    if (!base) bases.set(baseKey, (base = { service, name, kind, status }));
+    if (!base) bases.set(baseKey, (base = { service, name, kind, status, lastIdx: NaN, lastCell: undefined }));
     const pairs: [string, string][] = [
       ['service_name', service],
       ['span_name', name],
@@ -276,7 +286,7 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
     if (series.size >= config.aggregation_cardinality_limit) {
       overflow('series');
       overflowSeries ??= {
-        base: { service: OVERFLOW_VALUE, name: OVERFLOW_VALUE, kind: 0, status: 0 },
+        base: { service: OVERFLOW_VALUE, name: OVERFLOW_VALUE, kind: 0, status: 0, lastIdx: NaN, lastCell: undefined },
         labels: labelPairs([['otel_metric_overflow', 'true']]),
         counts: new Float64Array(nb),
         sum: 0,
@@ -287,10 +297,30 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
     return newSeries(key, service, name, kind, status, dimValues);
   };
 
+  // The fast path: nested maps keyed by strings the decoder already made (no key concatenated per
+  // span). Only series within the limits are cached here; overflowing spans take resolve() each time.
+  const fast = new Map<string, Map<string, NameSlots>>();
+  const lookup = (names: Map<string, NameSlots>, name: string, slot: number, dimKey: string | undefined): Series | undefined => {
+    const s = names.get(name)?.[slot];
+    if (s === undefined || dimKey === undefined) return s as Series | undefined;
+    return (s as Map<string, Series>).get(dimKey);
+  };
+  const remember = (names: Map<string, NameSlots>, name: string, slot: number, dimKey: string | undefined, s: Series) => {
+    let slots = names.get(name);
+    if (!slots) names.set(name, (slots = new Array<Slot>(18)));
+    if (dimKey === undefined) slots[slot] = s;
+    else {
+      let m = slots[slot] as Map<string, Series> | undefined;
+      if (!m) slots[slot] = m = new Map();
+      m.set(dimKey, s);
+    }
+  };
+
   const record = (batch: SpanBatch) => {
     const n = batch.length;
     if (n === 0) return;
     const services: (string | undefined)[] = new Array(batch.resources.length);
+    const fastOf: (Map<string, NameSlots> | undefined)[] = new Array(batch.resources.length);
     const start = halves(batch.startTimeUnixNano);
     const end = halves(batch.endTimeUnixNano);
     const dimValues: (string | undefined)[] = new Array(dims.length);
@@ -301,17 +331,29 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
       const kind = batch.kind[i];
       const status = batch.statusCode[i];
       const w = weightOf(batch.traceState[i]);
-      let key = `${service}\u0000${name}\u0000${kind}\u0000${status}`;
+      let names = fastOf[r];
+      if (!names) {
+        names = fast.get(service);
+        if (!names) fast.set(service, (names = new Map()));
+        fastOf[r] = names;
+      }
+      const slot = kind < 6 && status < 3 ? kind * 3 + status : 0;
+      let dimKey: string | undefined;
       if (dims.length > 0) {
         const attrs = batch.attributes[i];
         const resAttrs = batch.resources[r].attributes;
+        dimKey = '';
         for (let j = 0; j < dims.length; j++) {
           const v = dimValue(attrs, resAttrs, dims[j]);
           dimValues[j] = v;
-          key += `\u0000${v ?? '\u0001'}`;
+          dimKey += `\u0000${v ?? '\u0001'}`;
         }
       }
-      const s = series.get(key) ?? resolve(service, name, kind, status, dimValues.slice());
+      let s = lookup(names, name, slot, dimKey);
+      if (s === undefined) {
+        s = resolve(service, name, kind, status, dimValues.slice());
+        if (s.base.name === name && s !== overflowSeries && !s.labels.includes(OVERFLOW_VALUE)) remember(names, name, slot, dimKey, s);
+      }
       const startNs = timeAt(start, i);
       let durNs = durationAt(start, end, i);
       if (!(durNs > 0)) durNs = 0;
@@ -320,13 +362,19 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
       s.sum += (durNs / unitDivisor) * w;
       s.count += w;
       if (s === overflowSeries) continue;
-      const tb = bucketFor(Math.floor(startNs / 1e6 / resolutionMs));
-      if (tb) {
-        let cell = tb.get(s.base);
-        if (!cell) tb.set(s.base, (cell = new Float64Array(nb + 1)));
-        cell[0] += w;
-        cell[1 + b] += w;
+      const idx = Math.floor(startNs / 1e6 / resolutionMs);
+      const base = s.base;
+      let cell = base.lastIdx === idx && idx === lastBucketIdx ? base.lastCell : undefined;
+      if (!cell) {
+        const tb = bucketFor(idx);
+        if (!tb) continue;
+        cell = tb.get(base);
+        if (!cell) tb.set(base, (cell = new Float64Array(nb + 1)));
+        base.lastIdx = idx;
+        base.lastCell = cell;
       }
+      cell[0] += w;
+      cell[1 + b] += w;
     }
   };
 
