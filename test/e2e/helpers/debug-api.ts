@@ -2,23 +2,24 @@ import type { LogRecord, Span } from '@tracelight/core';
 import { logsOf, spansOf } from '@tracelight/core';
 import { decodeLogsRequest, decodeTraceRequest } from '@tracelight/otlp';
 
-/** The stored spans of a trace, read back through the CLI's debug API; [] when the trace is unknown. */
+/** The stored spans of a trace, as stored (no clock-skew adjustment), through the query API; [] when the trace is unknown. */
 export async function fetchTrace(apiUrl: string, traceId: string): Promise<Span[]> {
-  const res = await fetch(`${apiUrl}/api/traces/${traceId}`);
+  const path = `/api/tl/traces/${traceId}/download?raw=true`;
+  const res = await fetch(`${apiUrl}${path}`);
   if (res.status === 404) return [];
-  if (res.status !== 200) throw new Error(`GET /api/traces/${traceId}: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   const decoded = decodeTraceRequest(new Uint8Array(await res.arrayBuffer()), 'json');
-  if (decoded.rejected !== 0) throw new Error(`debug API returned spans we cannot decode: ${decoded.errorMessage}`);
+  if (decoded.rejected !== 0) throw new Error(`the query API returned spans we cannot decode: ${decoded.errorMessage}`);
   return spansOf(decoded.batch);
 }
 
-/** Stored log records matching the filters (up to 1000, newest first), read back through the debug API. */
+/** Stored log records matching the filters (up to 1000, newest first), read back through the query API. */
 export async function fetchLogs(apiUrl: string, filter: { traceId?: string; service?: string }): Promise<LogRecord[]> {
   const query = new URLSearchParams({ limit: '1000' });
   if (filter.traceId) query.set('traceId', filter.traceId);
   if (filter.service) query.set('service', filter.service);
-  const res = await fetch(`${apiUrl}/api/logs?${query}`);
-  if (res.status !== 200) throw new Error(`GET /api/logs: ${res.status} ${await res.text()}`);
+  const res = await fetch(`${apiUrl}/api/tl/logs?${query}`);
+  if (res.status !== 200) throw new Error(`GET /api/tl/logs: ${res.status} ${await res.text()}`);
   const decoded = decodeLogsRequest(new Uint8Array(await res.arrayBuffer()), 'json');
   return logsOf(decoded.batch);
 }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +12,7 @@ export const BIN = join(ROOT, 'packages/cli/dist/bin.js');
 let built = false;
 
 /** The packages the CLI's code imports: a type error in any of these fails the build for us. */
-const CLI_PACKAGES = ['core', 'otlp', 'store', 'collector', 'cli'];
+const CLI_PACKAGES = ['core', 'otlp', 'store', 'store-duckdb', 'store-clickhouse', 'collector', 'query', 'cli'];
 
 /**
  * Builds the CLI and what it depends on (`tsc -b`, incremental: a no-op when dist is current).
@@ -46,7 +47,7 @@ export interface RunningTracelight {
   readonly apiPort: number;
   /** `http://127.0.0.1:<otlp-http-port>` */
   readonly otlpHttpUrl: string;
-  /** `http://127.0.0.1:<debug-api-port>` */
+  /** `http://127.0.0.1:<http-port>`: the query API and UI */
   readonly apiUrl: string;
   stdout(): string;
   stderr(): string;
@@ -88,15 +89,24 @@ export async function runTracelight(args: readonly string[], timeoutMs = 20_000)
 /**
  * Starts `tracelight start` as a child process on free ports (port 0 everywhere unless `args`
  * says otherwise) and resolves once it printed that it is ready, with the ports it printed.
+ * Unless `args` choose a store or a data folder, it runs the default store (DuckDB) in a fresh
+ * temporary folder, removed when the process has stopped.
  */
 export async function startTracelight(args: readonly string[] = []): Promise<RunningTracelight> {
   ensureCliBuilt();
+  const ownDataDir = args.some((a) => a === '--store' || a === '--memory' || a === '--data-dir')
+    ? undefined
+    : mkdtempSync(join(tmpdir(), 'tracelight-e2e-'));
   const child = spawn(
     process.execPath,
-    [BIN, 'start', '--otlp-grpc-port', '0', '--otlp-http-port', '0', '--http-port', '0', '--zipkin-port', '0', '--metrics-port', '0', '--span-metrics-port', '0', '--sampling-port', '0', ...args],
+    [
+      BIN, 'start', '--otlp-grpc-port', '0', '--otlp-http-port', '0', '--http-port', '0', '--zipkin-port', '0', '--metrics-port', '0',
+      '--span-metrics-port', '0', '--sampling-port', '0', ...(ownDataDir ? ['--data-dir', ownDataDir] : []), ...args,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.add(child);
+  if (ownDataDir) void waitForExit(child).then(() => rmSync(ownDataDir, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -122,7 +132,7 @@ export async function startTracelight(args: readonly string[] = []): Promise<Run
   };
   const grpcPort = port(/OTLP\/gRPC\s+\S+:(\d+)/);
   const httpPort = port(/OTLP\/HTTP\s+http:\/\/\S+:(\d+)\//);
-  const apiPort = port(/debug API\s+http:\/\/\S+:(\d+)\//);
+  const apiPort = port(/UI \+ API\s+http:\/\/\S+:(\d+)\//);
   return {
     child,
     pid: child.pid!,

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
 import type { Collector, Listener } from '@tracelight/collector';
-import { ConfigError, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError } from '@tracelight/collector';
+import { ConfigError, connectorReadsOf, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError, withConnectorReads } from '@tracelight/collector';
+import type { SamplingStrategyResponse } from '@tracelight/query';
+import { createFetchServer, createQueryHandler, createStaticHandler } from '@tracelight/query';
 import { COLLECTOR_FLAGS, composeCollectorConfig } from '../internal/collector-config.js';
-import type { DebugApi } from '../internal/debug-api.js';
-import { createDebugApi } from '../internal/debug-api.js';
 import type { Io } from '../internal/io.js';
-import { createStoreOf, DEFAULT_STORE, storeKinds } from '../internal/stores.js';
+import { createStoreOf, DEFAULT_DATA_DIR, DEFAULT_STORE, STORE_SPEC_HELP } from '../internal/stores.js';
 
 export interface StartOptions {
   readonly host: string;
@@ -15,7 +16,9 @@ export interface StartOptions {
   readonly otlpGrpcPort: number;
   readonly httpPort: number;
   readonly maxBodyBytes: number;
+  /** `duckdb`, `memory` or a `clickhouse://` URL. */
   readonly store: string;
+  readonly dataDir: string;
   readonly zipkinPort: number;
   readonly metricsPort: number;
   readonly spanMetricsPort: number;
@@ -44,10 +47,12 @@ Options:
                             span metrics and service graph (Prometheus), GET /metrics
                             (default 8889)
   --sampling-port <port>    Jaeger remote sampling, GET /api/sampling?service= (default 5778)
-  --http-port <port>        HTTP API (default 16686); for now a read-only debug API
+  --http-port <port>        web UI and query API (Jaeger /api, /api/v3, /api/tl) (default 16686)
   --max-body-bytes <size>   largest request after decompression, e.g. 20MiB (default 20MiB);
                             bigger ones get 413 / RESOURCE_EXHAUSTED
-  --store <kind>            where data is kept: ${storeKinds().join(', ')} (default ${DEFAULT_STORE})
+  --store <store>           where data is kept: ${STORE_SPEC_HELP}
+                            (default ${DEFAULT_STORE})
+  --data-dir <dir>          the DuckDB store's folder (default ${DEFAULT_DATA_DIR})
   --memory                  same as --store memory
   -h, --help                show this help
 
@@ -102,6 +107,7 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
         config: { type: 'string' },
         'max-body-bytes': { type: 'string' },
         store: { type: 'string' },
+        'data-dir': { type: 'string' },
         memory: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -135,10 +141,12 @@ export function parseStartArgs(argv: readonly string[]): ParseResult {
   }
   if (values.memory && values.store !== undefined && values.store !== 'memory') problems.push('--memory and --store are contradictory');
   const store = values.memory ? 'memory' : (values.store ?? DEFAULT_STORE);
-  if (!storeKinds().includes(store)) problems.push(`--store must be one of ${storeKinds().join(', ')} (got ${JSON.stringify(store)})`);
+  if (!/^(duckdb|memory|clickhouse:\/\/.+)$/.test(store)) problems.push(`--store must be ${STORE_SPEC_HELP} (got ${JSON.stringify(store)})`);
+  const dataDir = values['data-dir'] ?? DEFAULT_DATA_DIR;
+  if (dataDir.trim() === '') problems.push('--data-dir must name a folder');
   if (problems.length > 0) return { kind: 'error', message: problems.join('; ') };
   const given = Object.keys(COLLECTOR_FLAGS).filter((flag) => values[flag.slice(2) as keyof typeof values] !== undefined);
-  const options: StartOptions = { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store, zipkinPort, metricsPort, spanMetricsPort, samplingPort, given };
+  const options: StartOptions = { host, otlpGrpcPort, otlpHttpPort, httpPort, maxBodyBytes, store, dataDir, zipkinPort, metricsPort, spanMetricsPort, samplingPort, given };
   return { kind: 'run', options: values.config === undefined ? options : { ...options, config: values.config } };
 }
 
@@ -203,7 +211,11 @@ export async function runStart(options: StartOptions, io: Io, hooks: StartHooks 
       return 2;
     }
   }
-  const created = createStoreOf(options.store)!;
+  const created = createStoreOf({ spec: options.store, dataDir: options.dataDir });
+  if ('problem' in created) {
+    io.err(`tracelight start: ${created.problem}`);
+    return 2;
+  }
   const { store } = created;
   let collector: Collector;
   try {
@@ -222,11 +234,21 @@ export async function runStart(options: StartOptions, io: Io, hooks: StartHooks 
     }
     throw err;
   }
-  const debugApi: DebugApi = createDebugApi({ store, host: options.host, port: options.httpPort });
+  // Metrics and dependencies come from the connectors' aggregates when they hold the range; the
+  // sampling strategies from the remote_sampling extension when one is configured.
+  const sampling = remoteSamplingOf(collector);
+  const uiDir = builtUiDir();
+  const queryHandler = createQueryHandler({
+    store: withConnectorReads(store, connectorReadsOf(collector)),
+    samplingStrategy: sampling ? (service) => sampling.strategyFor(service) : undefined,
+    fallback: uiDir ? createStaticHandler({ root: uiDir }) : undefined,
+    onInternalError: (err) => io.err(`tracelight: query API: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const queryApi = createFetchServer({ handler: queryHandler, host: options.host, port: options.httpPort });
   const stopAll = async () => {
     await hooks.stopping?.();
     await collector.shutdown();
-    await debugApi.shutdown();
+    await queryApi.shutdown();
     await store.shutdown();
   };
 
@@ -244,14 +266,14 @@ export async function runStart(options: StartOptions, io: Io, hooks: StartHooks 
     try {
       await store.start();
       await collector.start();
-      await debugApi.start().catch((err: unknown) => {
+      await queryApi.start().catch((err: unknown) => {
         throw new ListenError('http-api', options.host, options.httpPort, err);
       });
 
-      const api = debugApi.address();
+      const api = queryApi.address();
       io.out(`tracelight is running (store: ${options.store}, ${created.describe})`);
       for (const l of collector.listeners()) io.out(`  ${l.name.padEnd(11)} ${l.display}`);
-      if (api) io.out(`  debug API   http://${urlHost(api.host)}:${api.port}/api/traces/{traceId}  /api/logs?traceId=  (temporary, until the query API)`);
+      if (api) io.out(`  ${'UI + API'.padEnd(11)} http://${urlHost(api.host)}:${api.port}/${uiDir ? '' : '  (API only: the UI is not built; run npm run build)'}`);
       if (!file) io.out(`  body limit  ${options.maxBodyBytes} bytes after decompression`);
       if (file) io.out(`  config      ${file.path}`);
       await hooks.ready?.({ listeners: collector.listeners(), http: api }, aborted.signal);
@@ -276,4 +298,18 @@ export async function runStart(options: StartOptions, io: Io, hooks: StartHooks 
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   }
+}
+
+/** The built web UI (packages/ui/dist), found beside this package in the workspace; undefined when not built. */
+function builtUiDir(): string | undefined {
+  // From packages/cli/{src,dist}/commands/ up to packages/, then ui/dist.
+  const dir = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
+  return existsSync(`${dir}index.html`) ? dir : undefined;
+}
+
+/** The strategies of the first remote_sampling extension, if the config has one. */
+function remoteSamplingOf(collector: Collector): { strategyFor(service: string): SamplingStrategyResponse } | undefined {
+  const id = Object.keys(collector.config.extensions ?? {}).find((key) => key.split('/')[0] === 'remote_sampling');
+  const component = id === undefined ? undefined : (collector.component(id) as unknown as { strategyFor?: (service: string) => SamplingStrategyResponse });
+  return component?.strategyFor ? { strategyFor: (service) => component.strategyFor!(service) } : undefined;
 }
