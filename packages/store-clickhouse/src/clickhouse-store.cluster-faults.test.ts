@@ -66,6 +66,21 @@ describe('clickhouse store on a 2x2 cluster', () => {
     expect(new Set(hits.map((h) => h.traceId)).size).toBe(hits.length);
   });
 
+  it('applies retention across the cluster: whole days dropped, the rest kept', async () => {
+    const day = 86_400_000_000_000n;
+    const old = createTraceGenerator({ seed: seed++, startTimeUnixNano: base - 3n * day, spansPerTrace: 8 }).nextBatch(6);
+    await store.writeSpans(old);
+    const before = await store.stats();
+    const result = await store.applyRetention({ olderThanUnixNano: base - day });
+    expect(result.deletedSpans).toBe(old.length);
+    expect(await store.getTraces(traceIds(old))).toEqual([]);
+    expect((await store.stats()).spanCount).toBe(before.spanCount - old.length);
+    for (const s of ch!.servers) {
+      const left = await httpQuery(s.url, `SELECT count() FROM faults.spans_local WHERE start_ns < ${base - day}`);
+      expect(left.trim()).toBe('0');
+    }
+  });
+
   it('keeps writing and reading with the preferred replica of a shard stopped', async () => {
     await ch!.stopServer(2); // shard 2, replica 1: reads and writes for shard 2 fail over to replica 2
     const b = batch(20);

@@ -121,6 +121,13 @@ describe('clickhouse store', () => {
     expect(trace.spans).toEqual([spans[3]]);
   });
 
+  it('refuses query values that cannot be written as SQL with STORE_INVALID_QUERY', async () => {
+    const store = await started('invalid_values');
+    await expect(store.findTraceIds({ spanKind: 1.5 as SpanKind })).rejects.toMatchObject({ code: 'STORE_INVALID_QUERY', retryable: false });
+    await expect(store.findLogs({ severityNumberMin: Number.NaN })).rejects.toMatchObject({ code: 'STORE_INVALID_QUERY' });
+    await expect(store.getMetrics({ startTimeUnixNano: 0n, endTimeUnixNano: 10n, stepNano: 1n, spanKinds: [Number.POSITIVE_INFINITY as SpanKind] })).rejects.toMatchObject({ code: 'STORE_INVALID_QUERY' });
+  });
+
   it('with retentionDays on a server without TTL, deletes old data on its own schedule', async () => {
     const store = await started('retention_days', { retentionDays: 1, retentionIntervalMs: 200 });
     const old = createTraceGenerator({ seed: 6, startTimeUnixNano: base - 3n * 86_400_000_000_000n }).nextBatch(4);

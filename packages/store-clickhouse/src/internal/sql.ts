@@ -1,14 +1,16 @@
 // The one place where values become SQL text. ClickHouse 18.16 has no query parameters, so every
 // value that reaches a query goes through these functions; nothing else builds literals.
 import { TracelightError } from '@tracelight/core';
+import { StoreErrorCode } from '@tracelight/store';
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\0': '\\0', '\b': '\\b', '\f': '\\f', '\r': '\\r', '\n': '\\n', '\t': '\\t' };
 // Backslash, quote, and every C0 control character or DEL.
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\\'\u0000-\u001f\u007f]/g;
 
+// Values come from queries (a span kind of 1.5, a NaN severity): refusing them is refusing the query.
 function bad(message: string): TracelightError {
-  return new TracelightError('CLICKHOUSE_BAD_VALUE', message);
+  return new TracelightError(StoreErrorCode.INVALID_QUERY, message);
 }
 
 /**
