@@ -48,6 +48,8 @@ interface CaseResult {
   /** Synchronous time of one writeSpans call (encode + hand-off), p99. */
   readonly writeCallP99Ms: number;
   readonly busyRetries: number;
+  /** CPU time of the whole process (all threads) during the load, per span: robust to a shared machine. */
+  readonly loadCpuMicrosPerSpan: number;
   readonly loadAverageAtStart: number;
   readonly measuredAt: string;
 }
@@ -96,6 +98,7 @@ async function runCase(storeName: string, spans: number, queries: number, concur
     let busyRetries = 0;
     const inflight = new Set<Promise<void>>();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     lag.enable();
     for (let written = 0; written < traces; written += TRACES_PER_BATCH) {
       const batch = generator.nextBatch(Math.min(TRACES_PER_BATCH, traces - written));
@@ -124,6 +127,7 @@ async function runCase(storeName: string, spans: number, queries: number, concur
     }
     await Promise.all(inflight);
     const loadSeconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     lag.disable();
 
     // Queries over what was loaded.
@@ -178,6 +182,7 @@ async function runCase(storeName: string, spans: number, queries: number, concur
       eventLoopLagMaxMs: round(stats.max),
       writeCallP99Ms: percentiles(writeCalls).p99,
       busyRetries,
+      loadCpuMicrosPerSpan: round((cpu.user + cpu.system) / spans, 1),
       loadAverageAtStart: round(loadAverageAtStart),
       measuredAt: new Date().toISOString(),
     };
@@ -209,6 +214,7 @@ function printTable(results: CaseResult[]): void {
     ['peak RSS MiB (bench / server)', (r) => `${r.peakRssMiB} / ${r.serverPeakRssMiB}`],
     ['event-loop lag p99 / max ms', (r) => `${r.eventLoopLagP99Ms} / ${r.eventLoopLagMaxMs}`],
     ['writeSpans call p99 ms', (r) => String(r.writeCallP99Ms)],
+    ['load CPU µs/span (all threads)', (r) => String(r.loadCpuMicrosPerSpan ?? '')],
     ['load average at start', (r) => String(r.loadAverageAtStart)],
   ];
   const table = [['', ...cols], ...rows.map(([label, f]) => [label, ...results.map(f)])];
