@@ -59,19 +59,26 @@ describe('servicegraph connector', () => {
     expect(c.dependencies({ startTimeUnixNano: ns(now - 7_200_000), endTimeUnixNano: ns(now - 3_600_000) })).toEqual([]);
   });
 
-  it('expires unpaired halves after the ttl; a client span naming its peer becomes a virtual-node edge', () => {
+  it('expires unpaired halves after the ttl; a client span naming its peer becomes a virtual-node edge, a database call at once', () => {
     const d = deps();
     const c = connector({ store: { ttl: '50ms' } }, d);
     const lonelyServer = call('x', 'y').server;
-    const dbCall = makeSpan({ service: 'orders', name: 'SELECT', kind: SpanKind.CLIENT, parentSpanId: nextId(8), attributes: [{ key: 'db.system', value: 'postgresql' }] });
-    c.record(spanBatchFromSpans([lonelyServer, dbCall]));
+    const toLegacy = makeSpan({ service: 'orders', name: 'POST', kind: SpanKind.CLIENT, parentSpanId: nextId(8), attributes: [{ key: 'peer.service', value: 'legacy-billing' }] });
+    const dbCall = makeSpan({ service: 'orders', name: 'SELECT', kind: SpanKind.CLIENT, parentSpanId: nextId(8), attributes: [{ key: 'db.system', value: 'postgresql' }, { key: 'db.name', value: 'shop' }] });
+    c.record(spanBatchFromSpans([lonelyServer, toLegacy, dbCall]));
     expect(c.stats().pending).toBe(2);
+    expect(sampleValue(c.render(), 'traces_service_graph_request_total', { client: 'orders', server: 'shop', connection_type: 'database' })).toBe(1);
+    expect(sampleValue(c.render(), 'traces_service_graph_request_total', { client: 'orders', server: 'legacy-billing' })).toBeUndefined();
     c.expire(Date.now() + 1000);
     expect(c.stats().pending).toBe(0);
-    expect(sampleValue(c.render(), 'traces_service_graph_request_total', { client: 'orders', server: 'postgresql', connection_type: 'database' })).toBe(1);
+    expect(sampleValue(c.render(), 'traces_service_graph_request_total', { client: 'orders', server: 'legacy-billing', connection_type: 'virtual_node' })).toBe(1);
     const self = d.telemetry.render();
     expect(self).toMatch(/tracelight_servicegraph_expired_spans_total\{connector="servicegraph",side="server",outcome="expired"\} 1/);
     expect(self).toMatch(/side="client",outcome="virtual_node"\} 1/);
+    // Without virtual nodes, an unpaired client span is only counted.
+    const plain = connector({ virtual_node_peer_attributes: [] });
+    plain.record(spanBatchFromSpans([dbCall]));
+    expect(plain.stats().pending).toBe(1);
   });
 
   it('keeps the wait store bounded: the oldest half is pushed out when full', () => {

@@ -19,8 +19,10 @@ export interface ServiceGraphConfig {
   /** How long half of an edge waits for its other half, and how many halves wait at most (the oldest goes first). */
   readonly store: { readonly ttl: number; readonly max_items: number };
   /**
-   * When a client span's server never shows up (a database, an uninstrumented service), the first
-   * of these attributes it has names the server: a "virtual node". Empty: no virtual nodes.
+   * When a client span's server never shows up (an uninstrumented service), the first of these
+   * attributes it has names the server: a "virtual node". A client span with `db.system` is a
+   * database call and becomes such an edge at once (databases send no server spans). Empty: no
+   * virtual nodes.
    */
   readonly virtual_node_peer_attributes: readonly string[];
   /** Most distinct client→server edges; spans of further edges are dropped and counted. Default 10,000. */
@@ -286,6 +288,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
     return undefined;
   };
 
+  const virtualNodes = config.virtual_node_peer_attributes.length > 0;
   const record = (batch: SpanBatch) => {
     const n = batch.length;
     if (n === 0) return;
@@ -341,6 +344,15 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
         expiresAt: now + config.store.ttl,
         done: false,
       };
+      // A database call: databases send no server spans, so it becomes a client → database edge
+      // now instead of waiting out the ttl in the store.
+      if (kind === SpanKind.CLIENT && virtualNodes && getAttribute(half.attributes, 'db.system') !== undefined) {
+        const peer = peerOf(half.attributes);
+        if (peer) {
+          complete(half, undefined, peer.peer, CONNECTION_DATABASE, now);
+          continue;
+        }
+      }
       const p = pending.get(key);
       if (p && p.isClient !== isClient) {
         pending.delete(key);

@@ -217,11 +217,16 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
   let lastBucket: Map<BaseSeries, Float64Array> | undefined;
   let oldestKept = -Infinity;
 
+  let nowIdx = 0; // set per batch
+  let lastRejectedIdx = NaN;
   const bucketFor = (idx: number): Map<BaseSeries, Float64Array> | undefined => {
     if (idx === lastBucketIdx) return lastBucket;
-    const nowIdx = Math.floor(Date.now() / resolutionMs);
+    if (idx === lastRejectedIdx) return undefined;
     // Spans outside the window (too old, or more than a few minutes ahead of our clock) stay out of the time series.
-    if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) return undefined;
+    if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) {
+      lastRejectedIdx = idx;
+      return undefined;
+    }
     let b = timeBuckets.get(idx);
     if (!b) {
       b = new Map();
@@ -321,6 +326,12 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
     if (n === 0) return;
     const services: (string | undefined)[] = new Array(batch.resources.length);
     const fastOf: (Map<string, NameSlots> | undefined)[] = new Array(batch.resources.length);
+    const nowNext = Math.floor(Date.now() / resolutionMs);
+    if (nowNext !== nowIdx) {
+      nowIdx = nowNext;
+      lastRejectedIdx = NaN;
+      lastBucketIdx = NaN; // the window moved: the cached bucket may have left it
+    }
     const start = halves(batch.startTimeUnixNano);
     const end = halves(batch.endTimeUnixNano);
     const dimValues: (string | undefined)[] = new Array(dims.length);
