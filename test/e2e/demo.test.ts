@@ -99,7 +99,7 @@ describe('tracelight demo: the demo system, driven through its front doors and r
 
   it('prints the UI address and a sample trace that is in the store', async () => {
     expect(demo.stdout()).toMatch(/^ready; press Ctrl\+C to stop$/m);
-    expect(demo.stdout()).toContain(`${demo.uiUrl}/trace/${demo.sampleTraceId}`);
+    expect(demo.stdout()).toContain(`${demo.uiUrl}/#/trace/${demo.sampleTraceId}`);
     const trace = await waitForTrace(api, demo.sampleTraceId, (spans) => has(spans, 'payments-gateway: POST /process-payment'));
     const root = only(trace.spans, 'payments-gateway: POST /process-payment');
     expect(root.parentSpanId).toBe('');

@@ -82,7 +82,7 @@ export async function startDemo(args: readonly string[], timeoutMs = 120_000): P
     });
   });
   const ui = /^\s+UI\s+(http:\/\/\S+?)\/?$/m.exec(stdout);
-  const sample = /^\s+sample trace\s+http:\/\/\S+\/trace\/([0-9a-f]{32})/m.exec(stdout);
+  const sample = /^\s+sample trace\s+http:\/\/\S+\/#\/trace\/([0-9a-f]{32})/m.exec(stdout);
   if (!ui || !sample) throw new Error(`no UI address or sample trace in tracelight demo's output:\n${stdout}`);
   return {
     child,

@@ -264,9 +264,13 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
 
       io.out('');
       io.out(`Tracelight demo: ${DEMO_SERVICES.length} services${options.rate > 0 ? `, ${options.rate} requests/s of load` : ', no load (--no-load)'}; ready after ${seconds(began)}`);
+      // The UI routes in the URL's fragment (#/trace/<id>), so links work without server routes.
       io.out(`  UI            ${uiUrl}/`);
-      io.out(`  sample trace  ${uiUrl}/trace/${sample.traceId}${found ? '' : ' (its spans may take a few more seconds to arrive)'}`);
-      io.out(`                a payment (${sample.status}): the provider call is where its time goes`);
+      io.out(`  sample trace  ${uiUrl}/#/trace/${sample.traceId}${found ? '' : ' (its spans may take a few more seconds to arrive)'}`);
+      io.out(`                a payment (${sample.status}): where did its time go? (the critical path runs through the provider)`);
+      io.out(`  slowest       ${uiUrl}/#/search?service=payments-gateway&sort=duration-desc`);
+      io.out(`  service map   ${uiUrl}/#/map`);
+      io.out(`  monitor       ${uiUrl}/#/monitor`);
       io.out(`  payments      POST ${gateway}/process-payment  (gateway → auth → PostgreSQL → provider → PostgreSQL → fraud model)`);
       io.out(`  bands         GET  http://127.0.0.1:${options.basePort + 10}/bands/1  (bands → reviews → PostgreSQL)`);
       io.out(`  chain         GET  http://127.0.0.1:${options.basePort + 20}/chain  (chain → itself, chain-io, chain-cpu)`);
