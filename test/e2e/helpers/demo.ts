@@ -6,7 +6,8 @@ import type { Span } from '@tracelight/core';
 import { serviceNameOf } from '@tracelight/core';
 import type { ClientTrace, QueryClient } from '@tracelight/query/client';
 import { buildTraceModel } from '../../../packages/ui/src/model/trace-model.js';
-import { BIN, ensureCliBuilt, ROOT } from './tracelight.js';
+import type { Exited } from './tracelight.js';
+import { BIN, ensureCliBuilt, ROOT, runTracelight } from './tracelight.js';
 
 /**
  * `tracelight demo` as a child process, for the demo's end-to-end test: the services import the
@@ -43,19 +44,9 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 /** Runs `tracelight demo <args>` to completion (for runs that fail before starting). */
-export async function runDemoCommand(args: readonly string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runDemoCommand(args: readonly string[], timeoutMs = 30_000): Promise<Exited> {
   ensureDemoBuilt();
-  const child = spawn(process.execPath, [BIN, 'demo', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await exitOf(child);
-  clearTimeout(timer);
-  running.delete(child);
-  return { code, stdout, stderr };
+  return runTracelight(['demo', ...args], timeoutMs);
 }
 
 /** Starts `tracelight demo <args>` and resolves once it printed "ready", with the addresses it printed. */
