@@ -102,3 +102,34 @@ export async function leaseMetricsEndpoint(scope: object, endpoint: Endpoint, so
     },
   };
 }
+
+/**
+ * start / shutdown / listeners of a connector that serves `source` on a (shared) metrics
+ * endpoint; `onStart` / `onShutdown` add the connector's own timers.
+ */
+export function endpointLifecycle(
+  scope: object,
+  endpoint: Endpoint,
+  source: MetricsSource,
+  hooks: { onStart?: () => void; onShutdown?: () => void } = {},
+): { start(): Promise<void>; shutdown(): Promise<void>; listeners(): readonly Listener[] } {
+  let lease: EndpointLease | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+  return {
+    async start() {
+      lease ??= await leaseMetricsEndpoint(scope, endpoint, source);
+      hooks.onStart?.();
+    },
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        hooks.onShutdown?.();
+        await lease?.release();
+      })();
+      return shutdownPromise;
+    },
+    listeners() {
+      const l = lease?.listener();
+      return l ? [l] : [];
+    },
+  };
+}

@@ -139,3 +139,11 @@ export function timeAt(v: Uint32Array, i: number): number {
 export function durationAt(start: Uint32Array, end: Uint32Array, i: number): number {
   return (end[2 * i + 1] - start[2 * i + 1]) * 0x1_0000_0000 + (end[2 * i] - start[2 * i]);
 }
+
+/** Config check of histogram bounds (ms): each above 0, increasing. */
+export function checkBuckets(buckets: readonly number[], path: string, problems: string[]): void {
+  for (let i = 0; i < buckets.length; i++) {
+    if (!(buckets[i] > 0)) problems.push(`${path}[${i}]: must be above 0`);
+    if (i > 0 && buckets[i] <= buckets[i - 1]) problems.push(`${path}: must be increasing (${buckets[i - 1]} ms then ${buckets[i]} ms)`);
+  }
+}

@@ -6,9 +6,9 @@ import { ConfigError } from '../../component.js';
 import type { ConnectorDeps } from '../../components.js';
 import type { Endpoint } from '../../internal/schema.js';
 import { duration, endpoint, list, num, object, parseConfig, str } from '../../internal/schema.js';
-import type { EndpointLease } from '../internal/metrics-endpoint.js';
-import { leaseMetricsEndpoint } from '../internal/metrics-endpoint.js';
-import { bucketIndex, createWeightOf, durationAt, familyHeader, formatSampleValue, halves, histogramLines, labelPairs, timeAt } from '../internal/prometheus-text.js';
+import { endpointLifecycle } from '../internal/metrics-endpoint.js';
+import { createTimeBuckets } from '../internal/time-buckets.js';
+import { bucketIndex, checkBuckets, createWeightOf, durationAt, familyHeader, formatSampleValue, halves, histogramLines, labelPairs, timeAt } from '../internal/prometheus-text.js';
 import { DEFAULT_DURATION_BUCKETS_MS } from '../spanmetrics/spanmetrics-connector.js';
 
 export interface ServiceGraphConfig {
@@ -53,11 +53,7 @@ const schema = object<ServiceGraphConfig>(
 function validate(config: unknown, path = 'connectors.servicegraph'): ServiceGraphConfig {
   const c = parseConfig(schema, config, path);
   const problems: string[] = [];
-  const b = c.latency_histogram_buckets;
-  for (let i = 0; i < b.length; i++) {
-    if (!(b[i] > 0)) problems.push(`${path}.latency_histogram_buckets[${i}]: must be above 0`);
-    if (i > 0 && b[i] <= b[i - 1]) problems.push(`${path}.latency_histogram_buckets: must be increasing`);
-  }
+  checkBuckets(c.latency_histogram_buckets, `${path}.latency_histogram_buckets`, problems);
   if (c.dependencies.retention < c.dependencies.resolution) problems.push(`${path}.dependencies.retention: must be at least the resolution`);
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return c;
@@ -172,29 +168,11 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
   deps.telemetry.counterFunc('tracelight_servicegraph_dropped_spans_total', 'Spans of an edge past the edge limit, not counted.', () => [{ labels: { connector: deps.id }, value: droppedCount }]);
   deps.telemetry.gaugeFunc('tracelight_servicegraph_pending_spans', 'Halves of edges waiting for their other half.', () => [{ labels: { connector: deps.id }, value: pending.size }]);
 
-  // Dependencies: bucket index (server start / resolution) → "client\0server" → [calls, errors].
-  const resolutionMs = config.dependencies.resolution;
-  const keepBuckets = Math.ceil(config.dependencies.retention / resolutionMs);
-  const depBuckets = new Map<number, Map<string, Float64Array>>();
-  let oldestKept = -Infinity;
-
-  let lastDepIdx = NaN;
-  let lastDep: Map<string, Float64Array> | undefined;
-  const addDependency = (key: string, startMs: number, weight: number, failed: boolean, now: number) => {
-    const idx = Math.floor(startMs / resolutionMs);
-    const nowIdx = Math.floor(now / resolutionMs);
-    if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) return;
-    let b = idx === lastDepIdx ? lastDep : depBuckets.get(idx);
-    if (!b) {
-      depBuckets.set(idx, (b = new Map()));
-      const cutoff = nowIdx - keepBuckets;
-      if (cutoff > oldestKept) {
-        oldestKept = cutoff;
-        for (const k of depBuckets.keys()) if (k <= cutoff) depBuckets.delete(k);
-      }
-    }
-    lastDepIdx = idx;
-    lastDep = b;
+  // Dependencies: per bucket of server start time, "client\0server" → [calls, errors] (weighted).
+  const depBuckets = createTimeBuckets<string>(config.dependencies.resolution, config.dependencies.retention);
+  const addDependency = (key: string, startMs: number, weight: number, failed: boolean) => {
+    const b = depBuckets.at(depBuckets.indexOf(startMs));
+    if (!b) return;
     let cell = b.get(key);
     if (!cell) b.set(key, (cell = new Float64Array(2)));
     cell[0] += weight;
@@ -233,7 +211,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
     return e;
   };
 
-  const complete = (client: Half, server: Half | undefined, serverName: string, connectionType: string, now: number) => {
+  const complete = (client: Half, server: Half | undefined, serverName: string, connectionType: string) => {
     const weight = server?.weight ?? client.weight;
     const failed = client.failed || (server?.failed ?? false);
     const e = edgeOf(client.service, serverName, connectionType);
@@ -249,14 +227,14 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       e.serverCounts[bucketIndex(boundsNano, server.durationNs)] += weight;
       e.serverSum += (server.durationNs / 1e9) * weight;
     }
-    if (client.service !== serverName) addDependency(e.depKey, (server ?? client).startMs, weight, failed, now);
+    if (client.service !== serverName) addDependency(e.depKey, (server ?? client).startMs, weight, failed);
   };
 
-  const expireOne = (p: Half, reason: 'expired' | 'evicted', now: number) => {
+  const expireOne = (p: Half, reason: 'expired' | 'evicted') => {
     expiredCount++;
     const peer = p.isClient && config.virtual_node_peer_attributes.length > 0 ? peerOf(p.attributes) : undefined;
     if (peer) {
-      complete(p, undefined, peer.peer, peer.database ? CONNECTION_DATABASE : CONNECTION_VIRTUAL, now);
+      complete(p, undefined, peer.peer, peer.database ? CONNECTION_DATABASE : CONNECTION_VIRTUAL);
       expiredBy.clientVirtual++;
       return;
     }
@@ -275,7 +253,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       if (p.done) continue;
       p.done = true;
       pending.delete(p.key);
-      expireOne(p, 'expired', now);
+      expireOne(p, 'expired');
     }
     compact();
   };
@@ -293,6 +271,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
     const n = batch.length;
     if (n === 0) return;
     const now = Date.now();
+    depBuckets.setNow(now);
     expire(now);
     const services: (string | undefined)[] = new Array(batch.resources.length);
     const start = halves(batch.startTimeUnixNano);
@@ -349,7 +328,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
       if (kind === SpanKind.CLIENT && virtualNodes && getAttribute(half.attributes, 'db.system') !== undefined) {
         const peer = peerOf(half.attributes);
         if (peer) {
-          complete(half, undefined, peer.peer, CONNECTION_DATABASE, now);
+          complete(half, undefined, peer.peer, CONNECTION_DATABASE);
           continue;
         }
       }
@@ -359,7 +338,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
         p.done = true;
         const client = isClient ? half : p;
         const server = isClient ? p : half;
-        complete(client, server, server.service, client.messaging || server.messaging ? CONNECTION_MESSAGING : '', now);
+        complete(client, server, server.service, client.messaging || server.messaging ? CONNECTION_MESSAGING : '');
         continue;
       }
       if (p) continue; // a duplicate half (a retried export): the first one waits
@@ -368,7 +347,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
         if (oldest) {
           oldest.done = true;
           pending.delete(oldest.key);
-          expireOne(oldest, 'evicted', now);
+          expireOne(oldest, 'evicted');
         }
       }
       pending.set(key, half);
@@ -390,26 +369,19 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
   };
   const source = { render: renderInto };
 
-  let lease: EndpointLease | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let shutdownPromise: Promise<void> | undefined;
+  const lifecycle = endpointLifecycle(deps.telemetry, config.endpoint, source, {
+    onStart: () => {
+      timer ??= setInterval(() => {
+        depBuckets.setNow(Date.now());
+        expire();
+      }, Math.max(100, Math.min(config.store.ttl, 1000))).unref();
+    },
+    onShutdown: () => clearInterval(timer),
+  });
 
   return {
-    async start() {
-      lease ??= await leaseMetricsEndpoint(deps.telemetry, config.endpoint, source);
-      timer ??= setInterval(() => expire(), Math.max(100, Math.min(config.store.ttl, 1000))).unref();
-    },
-    shutdown() {
-      shutdownPromise ??= (async () => {
-        clearInterval(timer);
-        await lease?.release();
-      })();
-      return shutdownPromise;
-    },
-    listeners() {
-      const l = lease?.listener();
-      return l ? [l] : [];
-    },
+    ...lifecycle,
     async consumeTraces(batch) {
       record(batch);
       return EXPORT_OK;
@@ -424,8 +396,9 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
     dependencies(q) {
       const from = Number(q.startTimeUnixNano / 1_000_000n);
       const to = Number(q.endTimeUnixNano / 1_000_000n);
+      const resolutionMs = depBuckets.resolutionMs;
       const totals = new Map<string, [number, number]>();
-      for (const [idx, cells] of depBuckets) {
+      for (const [idx, cells] of depBuckets.entries()) {
         const bucketStart = idx * resolutionMs;
         // A bucket counts when it overlaps [from, to].
         if (bucketStart + resolutionMs <= from || bucketStart > to) continue;
@@ -445,9 +418,7 @@ export function createServiceGraphConnector(config: ServiceGraphConfig, deps: Pi
         .filter((l) => l.callCount > 0)
         .sort((a, b) => (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.child < b.child ? -1 : a.child > b.child ? 1 : 0));
     },
-    coversFromUnixNano() {
-      return BigInt((Math.floor(Date.now() / resolutionMs) - keepBuckets + 1) * resolutionMs) * 1_000_000n;
-    },
+    coversFromUnixNano: () => depBuckets.coversFromUnixNano(),
     stats: () => ({ pending: pending.size, edges: edges.size, expired: expiredCount, dropped: droppedCount }),
   };
 }

@@ -7,10 +7,12 @@ import { ConfigError } from '../../component.js';
 import type { ConnectorDeps } from '../../components.js';
 import type { Endpoint, Parser } from '../../internal/schema.js';
 import { bool, duration, endpoint, list, num, object, oneOf, optional, parseConfig, str } from '../../internal/schema.js';
-import type { EndpointLease } from '../internal/metrics-endpoint.js';
-import { leaseMetricsEndpoint } from '../internal/metrics-endpoint.js';
+import { endpointLifecycle } from '../internal/metrics-endpoint.js';
+import type { TimeBuckets } from '../internal/time-buckets.js';
+import { createTimeBuckets } from '../internal/time-buckets.js';
 import {
   bucketIndex,
+  checkBuckets,
   createWeightOf,
   durationAt,
   familyHeader,
@@ -105,11 +107,7 @@ const RESERVED_LABELS = new Set(['service_name', 'span_name', 'span_kind', 'stat
 function validate(config: unknown, path = 'connectors.spanmetrics'): SpanMetricsConfig {
   const c = parseConfig(schema, config, path);
   const problems: string[] = [];
-  const b = c.histogram.explicit.buckets;
-  for (let i = 0; i < b.length; i++) {
-    if (!(b[i] > 0)) problems.push(`${path}.histogram.explicit.buckets[${i}]: must be above 0`);
-    if (i > 0 && b[i] <= b[i - 1]) problems.push(`${path}.histogram.explicit.buckets: must be increasing (${b[i - 1]} ms then ${b[i]} ms)`);
-  }
+  checkBuckets(c.histogram.explicit.buckets, `${path}.histogram.explicit.buckets`, problems);
   const seen = new Set<string>();
   c.dimensions.forEach((d, i) => {
     const label = sanitizeName(d.name);
@@ -209,38 +207,8 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
     overflowBy.set(reason, (overflowBy.get(reason) ?? 0) + 1);
   };
 
-  // Time series for query(): bucket index (start time / resolution) → base series → [weighted count, weighted count per duration bucket...].
-  const resolutionMs = config.time_series.resolution;
-  const keepBuckets = Math.ceil(config.time_series.retention / resolutionMs);
-  const timeBuckets = new Map<number, Map<BaseSeries, Float64Array>>();
-  let lastBucketIdx = NaN;
-  let lastBucket: Map<BaseSeries, Float64Array> | undefined;
-  let oldestKept = -Infinity;
-
-  let nowIdx = 0; // set per batch
-  let lastRejectedIdx = NaN;
-  const bucketFor = (idx: number): Map<BaseSeries, Float64Array> | undefined => {
-    if (idx === lastBucketIdx) return lastBucket;
-    if (idx === lastRejectedIdx) return undefined;
-    // Spans outside the window (too old, or more than a few minutes ahead of our clock) stay out of the time series.
-    if (idx <= nowIdx - keepBuckets || idx > nowIdx + Math.ceil(300_000 / resolutionMs)) {
-      lastRejectedIdx = idx;
-      return undefined;
-    }
-    let b = timeBuckets.get(idx);
-    if (!b) {
-      b = new Map();
-      timeBuckets.set(idx, b);
-      const cutoff = nowIdx - keepBuckets;
-      if (cutoff > oldestKept) {
-        oldestKept = cutoff;
-        for (const k of timeBuckets.keys()) if (k <= cutoff) timeBuckets.delete(k);
-      }
-    }
-    lastBucketIdx = idx;
-    lastBucket = b;
-    return b;
-  };
+  // Time series for query(): per bucket of span start time, base series → [weighted count, weighted count per duration bucket...].
+  const timeBuckets = createTimeBuckets<BaseSeries>(config.time_series.resolution, config.time_series.retention);
 
   const dimValue = (attrs: SpanBatch['attributes'][number], resAttrs: SpanBatch['attributes'][number], d: (typeof dims)[number]): string | undefined => {
     let v: AnyValue | undefined = getAttribute(attrs, d.key);
@@ -326,12 +294,7 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
     if (n === 0) return;
     const services: (string | undefined)[] = new Array(batch.resources.length);
     const fastOf: (Map<string, NameSlots> | undefined)[] = new Array(batch.resources.length);
-    const nowNext = Math.floor(Date.now() / resolutionMs);
-    if (nowNext !== nowIdx) {
-      nowIdx = nowNext;
-      lastRejectedIdx = NaN;
-      lastBucketIdx = NaN; // the window moved: the cached bucket may have left it
-    }
+    timeBuckets.setNow(Date.now());
     const start = halves(batch.startTimeUnixNano);
     const end = halves(batch.endTimeUnixNano);
     const dimValues: (string | undefined)[] = new Array(dims.length);
@@ -373,11 +336,11 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
       s.sum += (durNs / unitDivisor) * w;
       s.count += w;
       if (s === overflowSeries) continue;
-      const idx = Math.floor(startNs / 1e6 / resolutionMs);
+      const idx = timeBuckets.indexOf(startNs / 1e6);
       const base = s.base;
-      let cell = base.lastIdx === idx && idx === lastBucketIdx ? base.lastCell : undefined;
+      let cell = base.lastIdx === idx && idx === timeBuckets.lastIndex() ? base.lastCell : undefined;
       if (!cell) {
-        const tb = bucketFor(idx);
+        const tb = timeBuckets.at(idx);
         if (!tb) continue;
         cell = tb.get(base);
         if (!cell) tb.set(base, (cell = new Float64Array(nb + 1)));
@@ -398,23 +361,8 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
   };
   const source = { render: renderInto };
 
-  let lease: EndpointLease | undefined;
-  let shutdownPromise: Promise<void> | undefined;
-
   return {
-    async start() {
-      lease ??= await leaseMetricsEndpoint(deps.telemetry, config.endpoint, source);
-    },
-    shutdown() {
-      shutdownPromise ??= (async () => {
-        await lease?.release();
-      })();
-      return shutdownPromise;
-    },
-    listeners() {
-      const l = lease?.listener();
-      return l ? [l] : [];
-    },
+    ...endpointLifecycle(deps.telemetry, config.endpoint, source),
     async consumeTraces(batch) {
       record(batch);
       return EXPORT_OK;
@@ -425,18 +373,16 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
       renderInto(out);
       return `${out.join('\n')}\n`;
     },
-    coversFromUnixNano() {
-      const oldestMs = (Math.floor(Date.now() / resolutionMs) - keepBuckets + 1) * resolutionMs;
-      return BigInt(oldestMs) * 1_000_000n;
-    },
+    coversFromUnixNano: () => timeBuckets.coversFromUnixNano(),
     query(q) {
-      return queryTimeSeries(q, timeBuckets, resolutionMs, boundsNano);
+      return queryTimeSeries(q, timeBuckets, boundsNano);
     },
     stats: () => ({ series: series.size + (overflowSeries ? 1 : 0), overflowSpans }),
   };
 }
 
-function queryTimeSeries(q: MetricsQuery, timeBuckets: ReadonlyMap<number, ReadonlyMap<BaseSeries, Float64Array>>, resolutionMs: number, boundsNano: Float64Array): MetricsSeries[] {
+function queryTimeSeries(q: MetricsQuery, timeBuckets: TimeBuckets<BaseSeries>, boundsNano: Float64Array): MetricsSeries[] {
+  const resolutionMs = timeBuckets.resolutionMs;
   if (q.stepNano <= 0n) throw new RangeError('stepNano must be > 0');
   const quantiles = q.quantiles && q.quantiles.length > 0 ? q.quantiles : DEFAULT_QUANTILES;
   const services = q.serviceNames && q.serviceNames.length > 0 ? new Set(q.serviceNames) : undefined;
@@ -450,7 +396,7 @@ function queryTimeSeries(q: MetricsQuery, timeBuckets: ReadonlyMap<number, Reado
     readonly steps: Map<bigint, { calls: number; errors: number; counts: Float64Array }>;
   }
   const groups = new Map<string, Acc>();
-  for (const [idx, cells] of timeBuckets) {
+  for (const [idx, cells] of timeBuckets.entries()) {
     const bucketStart = BigInt(idx * resolutionMs) * 1_000_000n;
     if (bucketStart < startNs || bucketStart >= endNs) continue;
     const k = (bucketStart - startNs) / q.stepNano;
