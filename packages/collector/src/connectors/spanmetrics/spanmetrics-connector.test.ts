@@ -123,6 +123,20 @@ describe('spanmetrics connector', () => {
     expect(c.query({ startTimeUnixNano: ms(t0), endTimeUnixNano: ms(t0 + 120_000), stepNano: ms(60_000) }).map((s) => s.serviceName)).toEqual(['other', 'pay']);
   });
 
+  it('counts kinds and statuses outside the OTLP enums as UNSPECIFIED / UNSET, in one series with the valid ones', () => {
+    const c = connector();
+    c.record(
+      spanBatchFromSpans([
+        makeSpan({ service: 'odd', name: 'op', kind: 9 as SpanKind, status: 7 as StatusCode }),
+        makeSpan({ service: 'odd', name: 'op', kind: SpanKind.UNSPECIFIED }),
+        makeSpan({ service: 'odd', name: 'op', kind: SpanKind.SERVER, status: StatusCode.ERROR }),
+      ]),
+    );
+    const text = c.render();
+    expect(sampleValue(text, 'traces_span_metrics_calls_total', { service_name: 'odd', span_kind: 'SPAN_KIND_UNSPECIFIED', status_code: 'STATUS_CODE_UNSET' })).toBe(2);
+    expect(text.split('\n').filter((l) => l.startsWith('traces_span_metrics_calls_total{'))).toHaveLength(2);
+  });
+
   it('rejects bad config at start-up with every problem named', () => {
     expect(() => spanMetricsConnectorFactory.validateConfig({ histogram: { explicit: { buckets: ['10ms', '5ms'] } }, dimensions: [{ name: 'span.name' }], bogus: 1 })).toThrow(ConfigError);
     try {

@@ -302,8 +302,9 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
       const r = batch.resourceIndex[i];
       const service = (services[r] ??= serviceNameOf(batch.resources[r]));
       const name = normalize(batch.name[i]);
-      const kind = batch.kind[i];
-      const status = batch.statusCode[i];
+      // Values outside OTLP's enums count as UNSPECIFIED / UNSET (one series per label set).
+      const kind = batch.kind[i] < 6 ? batch.kind[i] : 0;
+      const status = batch.statusCode[i] < 3 ? batch.statusCode[i] : 0;
       const w = weightOf(batch.traceState[i]);
       let names = fastOf[r];
       if (!names) {
@@ -311,7 +312,7 @@ export function createSpanMetricsConnector(config: SpanMetricsConfig, deps: Pick
         if (!names) fast.set(service, (names = new Map()));
         fastOf[r] = names;
       }
-      const slot = kind < 6 && status < 3 ? kind * 3 + status : 0;
+      const slot = kind * 3 + status;
       let dimKey: string | undefined;
       if (dims.length > 0) {
         const attrs = batch.attributes[i];
