@@ -57,41 +57,55 @@ interface LogEntry {
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const maxSpans = options.maxSpans ?? 1_000_000;
   const traces = new Map<string, Map<string, Entry>>();
+  // Traces in order of arrival, for eviction: each drop costs O(its spans), never a scan of
+  // everything held. An entry whose trace was deleted since (retention) is skipped when reached;
+  // the trace's map object tells a re-created trace with the same id apart.
+  let arrival: [string, Map<string, Entry>][] = [];
+  let arrivalHead = 0;
   let logs: LogEntry[] = [];
   let spanCount = 0;
   let spanBytes = 0;
   let logBytes = 0;
   let closed = false;
-  let services = new Set<string>();
-  let operations = new Map<string, Map<string, Operation>>();
+  // service -> kind and name -> the operation and how many held spans have it, so that
+  // services and operations are forgotten with their last span, without a rebuild.
+  const operations = new Map<string, Map<string, { op: Operation; spans: number }>>();
 
-  const noteOperation = (serviceName: string, span: Span) => {
-    services.add(serviceName);
-    let ops = operations.get(serviceName);
-    if (!ops) operations.set(serviceName, (ops = new Map()));
-    const key = `${span.kind}\u0000${span.name}`;
-    if (!ops.has(key)) ops.set(key, { name: span.name, spanKind: span.kind });
+  const opKey = (span: Span) => `${span.kind}\u0000${span.name}`;
+
+  const countOperation = (e: Entry) => {
+    let ops = operations.get(e.serviceName);
+    if (!ops) operations.set(e.serviceName, (ops = new Map()));
+    const key = opKey(e.span);
+    const known = ops.get(key);
+    if (known) known.spans++;
+    else ops.set(key, { op: { name: e.span.name, spanKind: e.span.kind }, spans: 1 });
   };
 
-  const rebuildIndexes = () => {
-    services = new Set();
-    operations = new Map();
-    for (const trace of traces.values()) for (const e of trace.values()) noteOperation(e.serviceName, e.span);
-  };
-
-  const dropTrace = (traceId: string, trace: Map<string, Entry>) => {
-    traces.delete(traceId);
-    spanCount -= trace.size;
-    for (const e of trace.values()) spanBytes -= e.bytes;
+  /** Bookkeeping for one span that is no longer held (the caller removes it from its trace). */
+  const forgetSpan = (e: Entry) => {
+    spanCount--;
+    spanBytes -= e.bytes;
+    const ops = operations.get(e.serviceName)!;
+    const key = opKey(e.span);
+    const known = ops.get(key)!;
+    if (--known.spans === 0) {
+      ops.delete(key);
+      if (ops.size === 0) operations.delete(e.serviceName);
+    }
   };
 
   const evictOldest = () => {
-    if (spanCount <= maxSpans) return;
-    for (const [traceId, trace] of traces) {
-      if (spanCount <= maxSpans) break;
-      dropTrace(traceId, trace);
+    while (spanCount > maxSpans && arrivalHead < arrival.length) {
+      const [traceId, trace] = arrival[arrivalHead++];
+      if (traces.get(traceId) !== trace) continue;
+      traces.delete(traceId);
+      for (const e of trace.values()) forgetSpan(e);
     }
-    rebuildIndexes();
+    if (arrivalHead > 1024 && arrivalHead * 2 > arrival.length) {
+      arrival = arrival.slice(arrivalHead);
+      arrivalHead = 0;
+    }
   };
 
   const checkOpen = () => {
@@ -114,15 +128,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const rows = spansOf(batch);
       for (const span of rows) {
         let trace = traces.get(span.traceId);
-        if (!trace) traces.set(span.traceId, (trace = new Map()));
+        if (!trace) {
+          traces.set(span.traceId, (trace = new Map()));
+          arrival.push([span.traceId, trace]);
+        }
         // A retried span is kept once: the first copy stays.
         if (trace.has(span.spanId)) continue;
-        const serviceName = serviceNameOf(span.resource);
-        const bytes = estimateSpanBytes(span);
-        trace.set(span.spanId, { span, serviceName, bytes });
+        const entry = { span, serviceName: serviceNameOf(span.resource), bytes: estimateSpanBytes(span) };
+        trace.set(span.spanId, entry);
         spanCount++;
-        spanBytes += bytes;
-        noteOperation(serviceName, span);
+        spanBytes += entry.bytes;
+        countOperation(entry);
       }
       evictOldest();
     },
@@ -140,11 +156,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async getServices() {
-      return [...services].sort();
+      return [...operations.keys()].sort();
     },
 
     async getOperations(query: OperationQuery) {
-      const ops = [...(operations.get(query.serviceName)?.values() ?? [])];
+      const ops = [...(operations.get(query.serviceName)?.values() ?? [])].map((o) => o.op);
       return ops
         .filter((op) => query.spanKind === undefined || op.spanKind === query.spanKind)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.spanKind - b.spanKind));
@@ -289,7 +305,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         deleteSpansWhere((e) => e.span.startTimeUnixNano < cutoff);
         deleteLogsWhere((e) => e.time < cutoff);
       }
-      rebuildIndexes();
       return { deletedSpans: before.spans - spanCount, deletedLogs: before.logs - logs.length };
     },
 
@@ -303,8 +318,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       for (const [spanId, e] of trace) {
         if (!drop(e)) continue;
         trace.delete(spanId);
-        spanCount--;
-        spanBytes -= e.bytes;
+        forgetSpan(e);
       }
       if (trace.size === 0) traces.delete(traceId);
     }
