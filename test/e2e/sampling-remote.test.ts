@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Collector, RemoteSampling } from '@tracelight/collector';
-import { createCollector } from '@tracelight/collector';
+import { createCollector, remoteSamplingOf } from '@tracelight/collector';
 import type { Store } from '@tracelight/store';
 import { createMemoryStore } from '@tracelight/store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ async function startCollector(remoteSampling: unknown, processors: string[] = []
   const port = (name: string) => collector.listeners().find((l) => l.name === name)!.port;
   return {
     store,
-    sampling: collector.component('remote_sampling') as RemoteSampling,
+    sampling: remoteSamplingOf(collector) as RemoteSampling,
     env: { SAMPLING_URL: `http://127.0.0.1:${port('sampling')}`, OTLP_URL: `http://127.0.0.1:${port('OTLP/HTTP')}/v1/traces` },
   };
 }

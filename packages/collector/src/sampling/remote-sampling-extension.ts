@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { SpanBatch } from '@tracelight/core';
 import { isZero, parseOtelSamplingState, serviceNameOf, SPAN_ID_BYTES, thresholdToProbability, TracelightError } from '@tracelight/core';
+import type { Collector } from '../collector.js';
+import { componentType } from '../collector-config.js';
 import type { Component, ComponentContext, ComponentFactory, Listener } from '../component.js';
 import { ConfigError } from '../component.js';
 import { createHttpListener } from '../internal/http-listener.js';
@@ -215,3 +217,12 @@ export const remoteSamplingExtensionFactory: ComponentFactory<RemoteSamplingConf
   validateConfig: validate,
   create: (config, ctx) => createRemoteSampling(config, ctx),
 };
+
+/**
+ * The collector's first `remote_sampling` extension (undefined when it runs none), e.g. for the
+ * query API to answer `/api/sampling` on 16686: `samplingStrategy: (s) => remoteSamplingOf(c)?.strategyFor(s)`.
+ */
+export function remoteSamplingOf(collector: Pick<Collector, 'config' | 'component'>): RemoteSampling | undefined {
+  const id = collector.config.service.extensions.find((e) => componentType(e) === 'remote_sampling');
+  return id === undefined ? undefined : (collector.component(id) as RemoteSampling | undefined);
+}
