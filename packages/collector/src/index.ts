@@ -53,7 +53,7 @@ export { DEFAULT_ADAPTIVE_CONFIG } from './sampling/adaptive.js';
 export type { AdaptiveSamplingProcessorConfig } from './sampling/adaptive-sampling-processor.js';
 export { adaptiveSamplingProcessorFactory } from './sampling/adaptive-sampling-processor.js';
 export type { RemoteSampling, RemoteSamplingConfig } from './sampling/remote-sampling-extension.js';
-export { createRemoteSampling, remoteSamplingExtensionFactory } from './sampling/remote-sampling-extension.js';
+export { createRemoteSampling, remoteSamplingExtensionFactory, remoteSamplingOf } from './sampling/remote-sampling-extension.js';
 export { parseStrategiesFile, strategiesFromFile } from './sampling/strategies-file.js';
 export type { OperationStrategy, PerOperationSampling, SamplingStrategies, SamplingStrategyResponse } from './sampling/strategy.js';
 export type { Counter, Histogram, Labels, MetricsRegistry, Sample } from './telemetry/metrics-registry.js';
