@@ -9,6 +9,8 @@ export interface DuckDBStoreStats extends StoreStats {
   /** Time the writer spent building and appending rows, and waiting for commits, in ms. */
   readonly appendMs: number;
   readonly commitMs: number;
+  /** CPU time of the writer worker's own thread (not DuckDB's threads), in ms. */
+  readonly workerCpuMs: number;
 }
 
 /** Settings the main thread hands the worker (defaults already applied). */

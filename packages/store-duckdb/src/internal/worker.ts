@@ -28,6 +28,11 @@ function toWireError(error: unknown, fallbackCode: string, retryable: boolean): 
 
 const send = (message: Response) => port.postMessage(message);
 
+const cpuMs = () => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
+};
+
 async function main(): Promise<void> {
   mkdirSync(dirname(config.path), { recursive: true });
   const instance = await DuckDBInstance.create(config.path, {
@@ -113,6 +118,7 @@ async function main(): Promise<void> {
       duplicatesSkipped: w.duplicatesSkipped,
       appendMs: Math.round(w.appendMs),
       commitMs: Math.round(w.commitMs),
+      workerCpuMs: Math.round(cpuMs()),
     };
   };
 
