@@ -45,5 +45,9 @@ describe('tracelight start: span metrics, service graph and sampling by default'
     expect(check.status).toBe(0);
     const strategy = await (await fetch(`http://127.0.0.1:${samplingPort}/api/sampling?service=cli-api`)).json();
     expect(strategy).toEqual({ strategyType: 'PROBABILISTIC', probabilisticSampling: { samplingRate: 1 } });
+    // The query API on the HTTP port answers the same strategy, and dependencies from the service graph.
+    expect(await (await fetch(`${tl.apiUrl}/api/sampling?service=cli-api`)).json()).toEqual(strategy);
+    const deps = (await (await fetch(`${tl.apiUrl}/api/dependencies?endTs=${Date.now() + 60_000}&lookback=3600000`)).json()) as { data: unknown[] };
+    expect(deps.data).toContainEqual({ parent: 'cli-web', child: 'cli-api', callCount: 5 });
   }, 60_000);
 });
