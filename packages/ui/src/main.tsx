@@ -5,6 +5,8 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { App } from './app.js';
 
+performance.mark('tracelight:app-start');
+
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {

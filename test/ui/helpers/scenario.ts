@@ -35,6 +35,8 @@ export function checkoutPlan(variant: 'fast' | 'slow'): SpanPlan {
             attributes: http('POST', '/checkout', 200),
             children: [
               { service: 'checkout', name: 'db SELECT cart', kind: SpanKind.CLIENT, start: 30, end: 80, attributes: { 'db.system': 'postgresql', 'db.query.text': 'SELECT * FROM cart WHERE user_id = $1' } },
+              // In parallel with the query and done before it: not on the critical path.
+              ...(slow ? [] : [{ service: 'checkout', name: 'cache GET cart', kind: SpanKind.CLIENT, start: 40, end: 60, ref: 'cache', attributes: { 'db.system': 'redis' } }]),
               {
                 service: 'checkout',
                 name: 'POST payment',
@@ -136,7 +138,7 @@ export interface Scenario {
 
 /** What the fast checkout trace must show (see checkoutPlan). */
 export const EXPECTED = {
-  fastSpans: 10,
+  fastSpans: 11,
   slowSpans: 9,
   fastDepth: 6,
   /** Critical-path time per service in the fast trace, ms (worked out by hand from the plan). */

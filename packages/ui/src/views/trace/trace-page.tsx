@@ -289,7 +289,7 @@ export function TracePage({ traceId }: { traceId: string }) {
       <Header model={model} traceKey={key} upload={upload} />
       {view === 'stats' && <StatsView model={model} />}
       {view === 'flame' && <FlameView model={model} onOpenSpan={(row) => setParams({ view: undefined, span: model.spanIds[row] })} />}
-      {view !== 'stats' && view !== 'flame' && <TimelineView model={model} traceKey={key} />}
+      {view !== 'stats' && view !== 'flame' && <TimelineView key={key} model={model} traceKey={key} />}
     </div>
   );
 }

@@ -7,7 +7,9 @@ export function useTraceModel(key: string | undefined) {
     queryKey: ['trace', key],
     queryFn: async () => {
       const started = performance.now();
+      performance.mark('tracelight:trace-requested');
       const loaded = await traceSource.load(key!);
+      performance.mark('tracelight:trace-received');
       return { ...loaded, receivedMs: performance.now() - started };
     },
     enabled: key !== undefined,

@@ -1,0 +1,251 @@
+// UI benchmark: the web UI in headless Chromium (Debian's, driven by playwright-core).
+//
+// A server process (bench/internal/ui-server.ts: in-memory store, query handler, packages/ui/dist)
+// holds one generated trace of each size (realistic spans: 10-15 attributes, events, errors).
+// For each size this process opens a fresh page at #/trace/<id> and takes the time from
+// navigation start to the interactive timeline (the page's `tracelight:timeline-interactive`
+// mark: rows rendered, keyboard and mouse handlers attached), median of --rounds. Then, on the
+// largest trace, it scrolls the timeline (a constant speed, one step per frame, for --scroll-ms)
+// and records the frame times (requestAnimationFrame deltas).
+// Targets: 100k spans interactive <= 2 s; scroll p95 frame time <= 33 ms.
+//
+//   node bench/ui.ts [--sizes 1000,10000,100000] [--rounds 3] [--scroll-ms 4000] [--no-build] [--note '...']
+//
+// Builds the packages (tsc -b) and the UI (vite build) first, unless --no-build. Needs Debian's
+// chromium (scripts/ensure-chromium.sh). Writes bench/results/ui.json and prints a table.
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const HOOKS = join(ROOT, 'bench/internal/query-hooks.mjs');
+const CHROMIUM = process.env.TRACELIGHT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TARGET_INTERACTIVE_MS = 2000;
+const TARGET_SCROLL_P95_MS = 33;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    rounds: { type: 'string', default: '3' },
+    'scroll-ms': { type: 'string', default: '4000' },
+    'scroll-px-per-frame': { type: 'string', default: '96' },
+    'no-build': { type: 'boolean', default: false },
+    note: { type: 'string', default: '' },
+    out: { type: 'string', default: join(ROOT, 'bench/results/ui.json') },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const rounds = Number(values.rounds);
+
+function build(): void {
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', join(ROOT, 'packages/query'), join(ROOT, 'packages/collector')], { cwd: ROOT, stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('building the packages failed');
+  const vite = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: join(ROOT, 'packages/ui'), stdio: 'inherit' });
+  if (vite.status !== 0) throw new Error('building the UI failed');
+}
+
+interface ServerInfo {
+  url: string;
+  traces: Record<string, string>;
+}
+
+/** The trace's API answer fetched from Node: its size, and the server's time to the last byte. */
+async function serverSide(url: string, traceId: string): Promise<{ bytes: number; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}api/tl/traces/${traceId}`);
+  const bytes = (await res.arrayBuffer()).byteLength;
+  return { bytes, ms: round1(performance.now() - t0) };
+}
+
+function startServer(): Promise<{ child: ChildProcess; info: ServerInfo }> {
+  const child = spawn(process.execPath, ['--import', HOOKS, join(ROOT, 'bench/internal/ui-server.ts'), '--sizes', sizes.join(',')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, info: JSON.parse(line) as ServerInfo });
+    });
+    child.once('exit', (code) => reject(new Error(`the UI server exited with ${code} before it was ready`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+interface OpenResult {
+  spans: number;
+  jsonBytes: number;
+  /** GET /api/tl/traces/{id} from Node, to the last byte (the server's share of opening). */
+  serverMs: number;
+  /** Navigation start to the interactive timeline, ms: the median, and every round. */
+  interactiveMs: number;
+  roundsMs: number[];
+  /** In the worker, median: fetch + decode, and building the model. */
+  fetchDecodeMs: number;
+  modelMs: number;
+  /** Marks of the last round, ms after navigation start: app script running, trace asked of the worker, model received, interactive. */
+  phases: Record<string, number | null>;
+  /** Rows the page reports (every span, nothing folded). */
+  rows: number;
+}
+
+async function openTrace(browser: Browser, url: string, traceId: string, spans: number, server: { bytes: number; ms: number }): Promise<OpenResult> {
+  const times: number[] = [];
+  const fetches: number[] = [];
+  const models: number[] = [];
+  let rows = 0;
+  let phases: Record<string, number | null> = {};
+  for (let i = 0; i < rounds; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${url}#/trace/${traceId}`, { waitUntil: 'commit' });
+      await page.waitForSelector('[data-testid=timeline][data-ready=true]', { timeout: 120_000 });
+      const m = (await page.evaluate(`(() => {
+        const mark = performance.getEntriesByName('tracelight:timeline-interactive')[0];
+        const el = document.querySelector('[data-testid=trace-page]');
+        const tl = document.querySelector('[data-testid=timeline]');
+        const at = (name) => { const e = performance.getEntriesByName(name)[0]; return e ? Math.round(e.startTime) : null; };
+        return { at: mark ? mark.startTime : NaN, fetch: Number(el.dataset.fetchMs), model: Number(el.dataset.modelMs), rows: Number(tl.dataset.visibleRows),
+          phases: { appStart: at('tracelight:app-start'), requested: at('tracelight:trace-requested'), received: at('tracelight:trace-received'), interactive: at('tracelight:timeline-interactive') } };
+      })()`)) as { at: number; fetch: number; model: number; rows: number; phases: Record<string, number | null> };
+      phases = m.phases;
+      times.push(m.at);
+      fetches.push(m.fetch);
+      models.push(m.model);
+      rows = m.rows;
+    } finally {
+      await context.close();
+    }
+  }
+  const med = (list: number[]) => round1(quantile([...list].sort((a, b) => a - b), 0.5));
+  return { spans, jsonBytes: server.bytes, serverMs: server.ms, interactiveMs: med(times), roundsMs: times.map(round1), fetchDecodeMs: med(fetches), modelMs: med(models), phases, rows };
+}
+
+interface ScrollResult {
+  spans: number;
+  frames: number;
+  pxPerFrame: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Frames that took longer than two vsync intervals (> 33.4 ms). */
+  longFrames: number;
+  scrolledPx: number;
+}
+
+async function scrollTrace(browser: Browser, url: string, traceId: string, spans: number): Promise<ScrollResult> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${url}#/trace/${traceId}`);
+    await page.waitForSelector('[data-testid=timeline][data-ready=true]', { timeout: 120_000 });
+    // Let the minimap and anything deferred settle before measuring.
+    await page.waitForTimeout(1000);
+    const px = Number(values['scroll-px-per-frame']);
+    const ms = Number(values['scroll-ms']);
+    const r = (await page.evaluate(`new Promise((resolve) => {
+      const el = document.querySelector('[data-testid=timeline]');
+      const deltas = [];
+      let last = performance.now();
+      const start = last;
+      const step = (now) => {
+        deltas.push(now - last);
+        last = now;
+        el.scrollTop += ${px};
+        if (now - start < ${ms} && el.scrollTop + el.clientHeight < el.scrollHeight) requestAnimationFrame(step);
+        else resolve({ deltas: deltas.slice(1), scrolled: el.scrollTop });
+      };
+      requestAnimationFrame((t) => { last = t; requestAnimationFrame(step); });
+    })`)) as { deltas: number[]; scrolled: number };
+    const sorted = [...r.deltas].sort((a, b) => a - b);
+    return {
+      spans,
+      frames: sorted.length,
+      pxPerFrame: px,
+      p50: round1(quantile(sorted, 0.5)),
+      p95: round1(quantile(sorted, 0.95)),
+      p99: round1(quantile(sorted, 0.99)),
+      max: round1(sorted[sorted.length - 1] ?? NaN),
+      longFrames: sorted.filter((d) => d > 33.4).length,
+      scrolledPx: Math.round(r.scrolled),
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function main() {
+  if (!values['no-build']) build();
+  const { child, info } = await startServer();
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    // A warm-up page load (compiles the bundle, starts the worker machinery once).
+    await openTrace(browser, info.url, info.traces[sizes[0]], sizes[0], { bytes: 0, ms: 0 });
+    const open: OpenResult[] = [];
+    for (const n of sizes) {
+      const r = await openTrace(browser, info.url, info.traces[n], n, await serverSide(info.url, info.traces[n]));
+      open.push(r);
+      console.log(`opened ${n} spans: ${r.interactiveMs} ms (rounds ${r.roundsMs.join(', ')}; last round: ${JSON.stringify(r.phases)})`);
+    }
+    const largest = Math.max(...sizes);
+    const scroll = await scrollTrace(browser, info.url, info.traces[largest], largest);
+    const result = {
+      benchmark: 'ui',
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadAverage1m: round1(loadavg()[0]), node: process.version, chromium: browser.version() },
+      note: values.note,
+      targets: { interactive100kMs: TARGET_INTERACTIVE_MS, scrollP95Ms: TARGET_SCROLL_P95_MS },
+      open,
+      scroll,
+      verdict: {
+        interactive100k: open.find((o) => o.spans === 100_000)?.interactiveMs ?? null,
+        interactive100kOk: (open.find((o) => o.spans === 100_000)?.interactiveMs ?? Infinity) <= TARGET_INTERACTIVE_MS,
+        scrollP95Ok: scroll.p95 <= TARGET_SCROLL_P95_MS,
+      },
+    };
+    mkdirSync(dirname(values.out), { recursive: true });
+    writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log('\nUI benchmark (headless Chromium)');
+    console.log('spans     JSON MB   server ms   interactive ms   worker fetch+decode ms   worker model ms');
+    for (const o of open) {
+      console.log(
+        `${String(o.spans).padEnd(9)} ${(o.jsonBytes / 1e6).toFixed(1).padStart(7)}   ${String(o.serverMs).padStart(9)}   ${String(o.interactiveMs).padStart(14)}   ${String(o.fetchDecodeMs).padStart(22)}   ${String(o.modelMs).padStart(15)}`,
+      );
+    }
+    console.log(`\nscroll ${scroll.spans} spans, ${scroll.frames} frames at ${scroll.pxPerFrame} px/frame: p50 ${scroll.p50} ms, p95 ${scroll.p95} ms, p99 ${scroll.p99} ms, max ${scroll.max} ms, ${scroll.longFrames} frames > 33 ms`);
+    console.log(`targets: 100k interactive <= ${TARGET_INTERACTIVE_MS} ms: ${result.verdict.interactive100kOk ? 'met' : 'NOT met'}; scroll p95 <= ${TARGET_SCROLL_P95_MS} ms: ${result.verdict.scrollP95Ok ? 'met' : 'NOT met'}`);
+    console.log(`written to ${values.out}`);
+  } finally {
+    await browser?.close();
+    await stop(child);
+  }
+}
+
+await main();
