@@ -12,7 +12,8 @@ describe('parseStartArgs', () => {
         otlpHttpPort: 4318,
         httpPort: 16686,
         maxBodyBytes: 20 * 1024 * 1024,
-        store: 'memory',
+        store: 'duckdb',
+        dataDir: './tracelight-data',
         zipkinPort: 9411,
         metricsPort: 8888,
         spanMetricsPort: 8889,
@@ -33,6 +34,7 @@ describe('parseStartArgs', () => {
         httpPort: 3,
         maxBodyBytes: 4 * 1024 * 1024,
         store: 'memory',
+        dataDir: './tracelight-data',
         zipkinPort: 9411,
         metricsPort: 8888,
         spanMetricsPort: 8889,
@@ -45,19 +47,22 @@ describe('parseStartArgs', () => {
     });
     expect(parseStartArgs(['--max-body-bytes', '1000'])).toMatchObject({ options: { maxBodyBytes: 1000 } });
     expect(parseStartArgs(['--max-body-bytes', '2kb'])).toMatchObject({ options: { maxBodyBytes: 2000 } });
+    expect(parseStartArgs(['--store', 'clickhouse://127.0.0.1:8123/traces?cluster=main', '--data-dir', '/tmp/x'])).toMatchObject({
+      options: { store: 'clickhouse://127.0.0.1:8123/traces?cluster=main', dataDir: '/tmp/x' },
+    });
   });
 
   it('turns every mistake into one message', () => {
     expect(parseStartArgs(['--nope'])).toEqual({ kind: 'error', message: "unknown option '--nope'" });
     expect(parseStartArgs(['extra'])).toEqual({ kind: 'error', message: "unexpected argument 'extra' (start takes only options)" });
     expect(parseStartArgs(['--host'])).toEqual({ kind: 'error', message: "Option '--host <value>' argument missing" });
-    const many = parseStartArgs(['--otlp-http-port', '65536', '--http-port', 'x1', '--max-body-bytes', '0', '--store', 'duckdb']);
+    const many = parseStartArgs(['--otlp-http-port', '65536', '--http-port', 'x1', '--max-body-bytes', '0', '--store', 'sqlite']);
     expect(many.kind).toBe('error');
     if (many.kind === 'error') {
       expect(many.message).toContain('--otlp-http-port must be a port number from 0 to 65535 (got "65536")');
       expect(many.message).toContain('--http-port must be a port number');
       expect(many.message).toContain('--max-body-bytes must be a positive size');
-      expect(many.message).toContain('--store must be one of memory (got "duckdb")');
+      expect(many.message).toContain('--store must be duckdb, memory, or clickhouse://host:port/database[?cluster=name] (got "sqlite")');
       expect(many.message.split('\n')).toHaveLength(1);
     }
     expect(parseStartArgs(['--memory', '--store', 'other']).kind).toBe('error');
