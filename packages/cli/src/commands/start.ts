@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js';
 import type { Collector, Listener } from '@tracelight/collector';
-import { ConfigError, connectorReadsOf, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError, withConnectorReads } from '@tracelight/collector';
-import type { SamplingStrategyResponse } from '@tracelight/query';
+import { ConfigError, connectorReadsOf, createCollector, DEFAULT_MAX_BODY_BYTES, ListenError, remoteSamplingOf, withConnectorReads } from '@tracelight/collector';
 import { createFetchServer, createQueryHandler, createStaticHandler } from '@tracelight/query';
 import { COLLECTOR_FLAGS, composeCollectorConfig } from '../internal/collector-config.js';
 import type { Io } from '../internal/io.js';
@@ -307,9 +306,3 @@ function builtUiDir(): string | undefined {
   return existsSync(`${dir}index.html`) ? dir : undefined;
 }
 
-/** The strategies of the first remote_sampling extension, if the config has one. */
-function remoteSamplingOf(collector: Collector): { strategyFor(service: string): SamplingStrategyResponse } | undefined {
-  const id = Object.keys(collector.config.extensions ?? {}).find((key) => key.split('/')[0] === 'remote_sampling');
-  const component = id === undefined ? undefined : (collector.component(id) as unknown as { strategyFor?: (service: string) => SamplingStrategyResponse });
-  return component?.strategyFor ? { strategyFor: (service) => component.strategyFor!(service) } : undefined;
-}
