@@ -113,7 +113,7 @@ export interface SamplingStrategyResponse {
     readonly defaultSamplingProbability: number;
     readonly defaultLowerBoundTracesPerSecond?: number;
     readonly defaultUpperBoundTracesPerSecond?: number;
-    readonly perOperationStrategies: { readonly operation: string; readonly probabilisticSampling: { readonly samplingRate: number } }[];
+    readonly perOperationStrategies: readonly { readonly operation: string; readonly probabilisticSampling: { readonly samplingRate: number } }[];
   };
 }
 
