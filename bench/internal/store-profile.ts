@@ -40,6 +40,14 @@ const before = await store.stats();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const main0 = process.threadCpuUsage();
+let walMax = 0;
+const walTimer = setInterval(() => {
+  try {
+    walMax = Math.max(walMax, statSync(join(dir, `${DUCKDB_FILE}.wal`)).size);
+  } catch {
+    // no WAL right now
+  }
+}, 100);
 lag.enable();
 for (const batch of batches) {
   const c = performance.now();
@@ -52,6 +60,7 @@ for (const batch of batches) {
 await Promise.all(inflight);
 const wallMs = performance.now() - t0;
 lag.disable();
+clearInterval(walTimer);
 const cpu = process.cpuUsage(cpu0);
 const main = process.threadCpuUsage(main0);
 const after = await store.stats();
@@ -73,6 +82,7 @@ let total = 0;
 for (const f of readdirSync(dir)) total += statSync(join(dir, f)).size;
 const info = await columnBytes(join(dir, DUCKDB_FILE), 'spans');
 const index = await columnBytes(join(dir, DUCKDB_FILE), 'trace_index');
+console.log(`largest WAL seen: ${(walMax / 2 ** 20).toFixed(1)} MiB`);
 console.log(`disk: ${(total / spans).toFixed(1)} B/span (${info.usedBlocks} used + ${info.freeBlocks} free blocks of ${info.blockSize})`);
 for (const c of [...info.columns, ...index.columns.map((c) => ({ ...c, column: `trace_index.${c.column}` }))]) {
   console.log(`  ${c.column.padEnd(24)} ${(c.bytes / spans).toFixed(2).padStart(7)}  ${c.compression}`);

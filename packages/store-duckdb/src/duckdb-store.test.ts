@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spansOf, TracelightError } from '@tracelight/core';
+import type { KeyValue, Span } from '@tracelight/core';
+import { SpanKind, spanBatchFromSpans, spansOf, TracelightError } from '@tracelight/core';
 import type { Store } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
 import { describeStoreConformance } from '@tracelight/store/testing';
@@ -89,6 +90,47 @@ describe('duckdb store', () => {
     await store.writeSpans(generator.nextBatch(5));
     const accepted = results.filter((r) => r.status === 'fulfilled').length + 1;
     expect((await store.stats()).spanCount).toBe(accepted * 100);
+  });
+
+  it('keeps spans with more attributes than slot columns, and finds them by any of them, across a restart', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const many: KeyValue[] = Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 37}`, value: i % 3 === 0 ? BigInt(i) : i % 3 === 1 ? `v${i}` : i / 4 }));
+    const span = (n: number, attributes: KeyValue[]): Span => ({
+      traceId: 'ab'.repeat(15) + String(n).padStart(2, '0'),
+      spanId: 'cd'.repeat(7) + String(n).padStart(2, '0'),
+      parentSpanId: '',
+      traceState: '',
+      flags: 1,
+      name: 'wide',
+      kind: SpanKind.INTERNAL,
+      startTimeUnixNano: start + BigInt(n),
+      endTimeUnixNano: start + BigInt(n) + 1000n,
+      attributes,
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
+      resource: { attributes: [{ key: 'service.name', value: 'wide' }], droppedAttributesCount: 0, schemaUrl: '' },
+      scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+    });
+    // The second keyset shares keys with the first in another order, plus new ones.
+    const spans = [span(1, many), span(2, [...many.slice(20, 30).reverse(), { key: 'extra', value: true }])];
+    let store = await open({ dataDir: dir, maxAgeMs: 0 });
+    await store.writeSpans(spanBatchFromSpans(spans));
+    await store.shutdown();
+    store = await open({ dataDir: dir, maxAgeMs: 0 });
+    const traces = await store.getTraces(spans.map((s) => s.traceId));
+    expect(traces.map((t) => t.spans[0])).toEqual(spans);
+    const find = (key: string, value: string) => store.findTraceIds({ attributes: [{ key, value }] }).then((hits) => hits.map((h) => h.traceId).sort());
+    expect(await find('k36', '36')).toEqual([spans[0].traceId]); // the 37th value: beyond the slots
+    expect(await find('k1', '9.5')).toEqual([spans[0].traceId]); // a repeated key (values 39 and 2)
+    expect(await find('k1', 'v1')).toEqual([spans[0].traceId]);
+    expect(await find('k22', 'v22')).toEqual([spans[0].traceId, spans[1].traceId]);
+    expect(await find('extra', 'true')).toEqual([spans[1].traceId]);
+    expect(await find('k21', 'nope')).toEqual([]);
   });
 
   it('rejects unknown or invalid options at creation', () => {

@@ -17,12 +17,22 @@ export interface ResourceEntry {
   readonly resource: Resource;
 }
 
+/** Attribute value columns of `spans` (s0 … s15); a keyset's further values go to the list `attr_more`. */
+export const SLOTS = 16;
+
 export interface KeysetEntry {
   readonly id: number;
   readonly codes: string;
   readonly keys: readonly string[];
-  /** key -> its 1-based positions (a key may repeat). */
-  readonly positions: ReadonlyMap<string, number[]>;
+  /**
+   * Where each key's value is stored: slot column 0 … SLOTS-1, or SLOTS + k for entry k of
+   * `attr_more`. A key keeps the slot it got first in every keyset that has room for it there,
+   * so that a slot column holds the values of few keys (better compression, and a search reads
+   * one column).
+   */
+  readonly slots: readonly number[];
+  /** key -> its places (as in `slots`; a key may repeat). */
+  readonly places: ReadonlyMap<string, number[]>;
   /** Its key in keysetsByKey. */
   readonly mapKey: string;
 }
@@ -78,8 +88,9 @@ export class Dictionaries {
     for (const [id, enc] of (await con.runAndReadAll('SELECT scope_id, enc FROM scopes ORDER BY scope_id')).getRowsJS()) {
       this.addScope(Number(id), String(enc));
     }
-    for (const [id, codes, keys] of (await con.runAndReadAll('SELECT keyset_id, codes, keys FROM keysets ORDER BY keyset_id')).getRowsJS()) {
-      this.addKeyset(Number(id), String(codes), String(keys).split('\x1f').map(unescapeField).slice(0, String(codes).length));
+    for (const [id, codes, keys, slots] of (await con.runAndReadAll('SELECT keyset_id, codes, keys, slots FROM keysets ORDER BY keyset_id')).getRowsJS()) {
+      const keyList = String(keys).split('\x1f').map(unescapeField).slice(0, String(codes).length);
+      this.addKeyset(Number(id), String(codes), keyList, String(slots).split(',').map(Number));
     }
     this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
   }
@@ -127,9 +138,37 @@ export class Dictionaries {
     const key = hit ? exactKeysetKey(codes, keys) : fast;
     const found = hit ? this.keysetsByKey.get(key) : undefined;
     if (found) return found.id;
-    const entry = this.addKeyset(this.keysets.length, codes, keys, key);
+    const entry = this.addKeyset(this.keysets.length, codes, keys, this.assignSlots(keys), key);
     this.pending.keysets.push(entry);
     return entry.id;
+  }
+
+  /** key -> the slot it got first; how many keys prefer each slot. */
+  private readonly keySlot = new Map<string, number>();
+  private readonly slotLoad: number[] = new Array<number>(SLOTS).fill(0);
+
+  private preferSlot(key: string, slot: number): void {
+    if (slot >= SLOTS || this.keySlot.has(key)) return;
+    this.keySlot.set(key, slot);
+    this.slotLoad[slot]++;
+  }
+
+  /** Slots for a new keyset: each key its preferred slot when free, else the next free one. */
+  private assignSlots(keys: readonly string[]): number[] {
+    const taken = new Array<boolean>(SLOTS).fill(false);
+    let more = SLOTS;
+    return keys.map((key) => {
+      let slot = this.keySlot.get(key);
+      if (slot === undefined) {
+        slot = 0;
+        for (let s = 1; s < SLOTS; s++) if (this.slotLoad[s] < this.slotLoad[slot]) slot = s;
+      }
+      for (let n = 0; n < SLOTS && taken[slot]; n++) slot = (slot + 1) % SLOTS;
+      if (taken[slot]) return more++;
+      taken[slot] = true;
+      this.preferSlot(key, slot);
+      return slot;
+    });
   }
 
   /**
@@ -152,7 +191,9 @@ export class Dictionaries {
     if (p.keysets.length > 0) {
       // Keys are escaped one by one (so \x1f can join them); the joined string needs no more.
       const raw = (s: string) => `'${s.replaceAll("'", "''")}'`;
-      await con.run(`INSERT INTO keysets VALUES ${p.keysets.map((k) => `(${k.id}, ${raw(k.codes)}, ${raw(k.keys.map(escapeField).join('\x1f'))})`).join(',')}`);
+      await con.run(
+        `INSERT INTO keysets VALUES ${p.keysets.map((k) => `(${k.id}, ${raw(k.codes)}, ${raw(k.keys.map(escapeField).join('\x1f'))}, '${k.slots.join(',')}')`).join(',')}`,
+      );
     }
   }
 
@@ -184,11 +225,7 @@ export class Dictionaries {
     this.resources.length -= p.resources.length;
     for (const s of p.scopes) this.scopesByEnc.delete(s.enc);
     this.scopes.length -= p.scopes.length;
-    for (const k of p.keysets) {
-      let key = k.codes;
-      for (const x of k.keys) key += '\x1f' + escapeField(x);
-      this.keysetsByKey.delete(key);
-    }
+    for (const k of p.keysets) this.keysetsByKey.delete(k.mapKey);
     this.keysets.length -= p.keysets.length;
   }
 
@@ -215,17 +252,18 @@ export class Dictionaries {
     this.scopesByEnc.set(enc, id);
   }
 
-  private addKeyset(id: number, codes: string, keys: readonly string[], mapKey?: string): KeysetEntry {
-    const positions = new Map<string, number[]>();
+  private addKeyset(id: number, codes: string, keys: readonly string[], slots: readonly number[], mapKey?: string): KeysetEntry {
+    const places = new Map<string, number[]>();
     keys.forEach((k, i) => {
-      const list = positions.get(k);
-      if (list) list.push(i + 1);
-      else positions.set(k, [i + 1]);
+      const list = places.get(k);
+      if (list) list.push(slots[i]);
+      else places.set(k, [slots[i]]);
+      this.preferSlot(k, slots[i]);
     });
     let key = mapKey ?? codes + '\x1d' + keys.join('\x1f');
     const taken = this.keysetsByKey.get(key);
     if (taken && !sameKeys(taken.keys, keys)) key = exactKeysetKey(codes, keys);
-    const entry = { id, codes, keys, positions, mapKey: key };
+    const entry = { id, codes, keys, slots, places, mapKey: key };
     this.keysets[id] = entry;
     this.keysetsByKey.set(key, entry);
     return entry;

@@ -24,12 +24,16 @@ import {
   summarizeTrace,
 } from '@tracelight/store';
 import type { Dictionaries } from './dictionaries.js';
+import { SLOTS } from './dictionaries.js';
+import { SLOT_COLUMNS } from './schema.js';
 import type { Typed } from './value-codec.js';
 import { attributesFromRun, attributesFromTyped, escapeField, fromText, fromTyped, searchPattern, unescapeField } from './value-codec.js';
 import type { WriterStats } from './writer.js';
 
 const SPAN_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, resource_id, scope_id, status, flags,
-  dropped_attrs, dropped_events, dropped_links, keyset_id, attr_values, attr_complex, status_message, trace_state, events, links`;
+  dropped_attrs, dropped_events, dropped_links, keyset_id, attr_complex, status_message, trace_state, events, links, attr_more, ${SLOT_COLUMNS.join(', ')}`;
+/** Index of s0 in a row of SPAN_SELECT preceded by grp. */
+const ROW_SLOT0 = 22;
 const SUMMARY_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, status`;
 
 /** A small pool of read connections: DuckDB runs queries of different connections in parallel. */
@@ -218,17 +222,21 @@ export class Reader {
     for (const f of q.attributes) {
       const parts: string[] = [];
       if (f.scope === 'span' || f.scope === 'any') {
-        const byPosition = new Map<number, number[]>();
+        // Keysets by the place their key is in: a slot column, or an entry of attr_more.
+        const byPlace = new Map<number, number[]>();
         for (const ks of this.dicts.keysets) {
-          for (const p of ks.positions.get(f.key) ?? []) {
-            const list = byPosition.get(p);
+          for (const p of ks.places.get(f.key) ?? []) {
+            const list = byPlace.get(p);
             if (list) list.push(ks.id);
-            else byPosition.set(p, [ks.id]);
+            else byPlace.set(p, [ks.id]);
           }
         }
-        if (byPosition.size > 0) {
+        if (byPlace.size > 0) {
           const v = param(escapeField(f.value));
-          parts.push(...[...byPosition].map(([p, ids]) => `(keyset_id IN (${ids.join(',')}) AND attr_values[${p}] = ${v})`));
+          for (const [p, ids] of byPlace) {
+            const column = p < SLOTS ? SLOT_COLUMNS[p] : `attr_more[${p - SLOTS + 1}]`;
+            parts.push(`(keyset_id IN (${ids.join(',')}) AND ${column} = ${v})`);
+          }
         }
       }
       if (f.scope === 'resource' || f.scope === 'any') {
@@ -374,20 +382,22 @@ export class Reader {
     const start = r[5] as bigint;
     const op = this.dicts.ops[Number(r[7])];
     const keyset = this.dicts.keysets[Number(r[15])];
-    const values = r[16] as string[];
-    const complex = r[17] === null ? [] : (JSON.parse(r[17] as string) as string[]);
+    const complex = r[16] === null ? [] : (JSON.parse(r[16] as string) as string[]);
+    const more = r[21] as string[] | null;
     let c = 0;
     const attributes = keyset.keys.map((key, i) => {
       const code = keyset.codes.charAt(i);
-      const value = code === 'a' || code === 'k' ? fromTyped(JSON.parse(complex[c++]) as Typed) : fromText(unescapeField(values[i]), code);
-      return { key, value };
+      if (code === 'a' || code === 'k') return { key, value: fromTyped(JSON.parse(complex[c++]) as Typed) };
+      const slot = keyset.slots[i];
+      const text = slot < SLOTS ? (r[ROW_SLOT0 + slot] as string) : more![slot - SLOTS];
+      return { key, value: fromText(unescapeField(text), code) };
     });
     const parent = r[4] as bigint;
     return {
       traceId: hex16(r[1] as bigint) + hex16(r[2] as bigint),
       spanId: hex16(r[3] as bigint),
       parentSpanId: parent === 0n ? '' : hex16(parent),
-      traceState: r[19] === null ? '' : unescapeField(r[19] as string),
+      traceState: r[18] === null ? '' : unescapeField(r[18] as string),
       flags: Number(r[11]),
       name: op.name,
       kind: op.kind,
@@ -395,11 +405,11 @@ export class Reader {
       endTimeUnixNano: BigInt.asUintN(64, start + (r[6] as bigint)),
       attributes,
       droppedAttributesCount: Number(r[12]),
-      events: r[20] === null ? [] : decodeEvents(r[20] as string, start),
+      events: r[19] === null ? [] : decodeEvents(r[19] as string, start),
       droppedEventsCount: Number(r[13]),
-      links: r[21] === null ? [] : decodeLinks(r[21] as string),
+      links: r[20] === null ? [] : decodeLinks(r[20] as string),
       droppedLinksCount: Number(r[14]),
-      status: { code: Number(r[10]) as StatusCode, message: r[18] === null ? '' : unescapeField(r[18] as string) },
+      status: { code: Number(r[10]) as StatusCode, message: r[17] === null ? '' : unescapeField(r[17] as string) },
       resource: this.dicts.resources[Number(r[8])].resource,
       scope: this.dicts.scopes[Number(r[9])],
     };

@@ -3,22 +3,29 @@
  *
  * - `spans`: one row per span, in arrival order. Ids as UBIGINTs (the trace id split in two);
  *   times as BIGINT ns; service, name and kind folded into `op_id`; resource, scope and the
- *   attribute keys + types ("keyset") as small ids into dictionary tables; attribute values as a
- *   list of their text forms (dictionary-compressed by DuckDB, searched without parsing);
+ *   attribute keys + types ("keyset") as small ids into dictionary tables; attribute values as
+ *   their text forms in 16 slot columns (the keyset says which key is in which slot, and a key
+ *   keeps its slot across keysets, so a column holds the values of few keys: it compresses well
+ *   and a search reads only it), values beyond 16 in the list `attr_more`;
  *   events as one searchable string; the rarely set fields as their own (nearly free) columns.
  * - `grp` is the group-commit number: strictly increasing, so its zone maps let a trace lookup
  *   read only the row groups its spans were written in.
  * - `trace_index`: one row per (trace, group commit) with an ART index on the 128-bit trace id,
  *   ~1/20 of the span rows.
  */
-export const SCHEMA_VERSION = '1';
+import { SLOTS } from './dictionaries.js';
+
+export const SCHEMA_VERSION = '2';
+
+/** The attribute value slots s0 … s15 (see dictionaries.ts). */
+export const SLOT_COLUMNS = Array.from({ length: SLOTS }, (_, i) => `s${i}`);
 
 export const DDL = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS ops (op_id UINTEGER, service VARCHAR, name VARCHAR, kind UTINYINT)`,
   `CREATE TABLE IF NOT EXISTS resources (resource_id UINTEGER, service VARCHAR, enc VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS scopes (scope_id UINTEGER, enc VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS keysets (keyset_id UINTEGER, codes VARCHAR, keys VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS keysets (keyset_id UINTEGER, codes VARCHAR, keys VARCHAR, slots VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS spans (
     grp UBIGINT NOT NULL,
     trace_hi UBIGINT NOT NULL,
@@ -36,7 +43,8 @@ export const DDL = [
     dropped_events UINTEGER NOT NULL,
     dropped_links UINTEGER NOT NULL,
     keyset_id UINTEGER NOT NULL,
-    attr_values VARCHAR[] NOT NULL,
+    ${SLOT_COLUMNS.map((c) => `${c} VARCHAR,`).join(' ')}
+    attr_more VARCHAR[],
     attr_complex VARCHAR,
     status_message VARCHAR,
     trace_state VARCHAR,
@@ -66,16 +74,3 @@ export const DDL = [
   )`,
 ];
 
-/** Column order of `spans` (the stage table has the same). */
-export const SPAN_COLUMNS = [
-  'grp', 'trace_hi', 'trace_lo', 'span_id', 'parent_id', 'start_ns', 'duration_ns', 'op_id', 'resource_id', 'scope_id',
-  'status', 'flags', 'dropped_attrs', 'dropped_events', 'dropped_links', 'keyset_id', 'attr_values', 'attr_complex',
-  'status_message', 'trace_state', 'events', 'links',
-] as const;
-
-/** Temp tables on the writer's connection: filled by the appender, copied in one transaction. */
-export const STAGE_DDL = [
-  `CREATE TEMP TABLE stage_spans AS SELECT * FROM spans LIMIT 0`,
-  `CREATE TEMP TABLE stage_index AS SELECT * FROM trace_index LIMIT 0`,
-  `CREATE TEMP TABLE stage_logs AS SELECT * FROM logs LIMIT 0`,
-];

@@ -1,18 +1,23 @@
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBDataChunk } from '@duckdb/node-api';
+import { SLOTS } from './dictionaries.js';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 export const CHUNK_ROWS = 2048;
 
 const T = duckdb.Type;
 const scalar = (t: duckdb.Type) => duckdb.create_logical_type(t);
-/** Column types of `spans`, in SPAN_COLUMNS order. */
+/** Column types of `spans`, in the order of its DDL (schema.ts). */
 const SPAN_TYPES = [
   ...[T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.BIGINT, T.BIGINT, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
   ...[T.UTINYINT, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
+  ...Array.from({ length: SLOTS }, () => scalar(T.VARCHAR)),
   duckdb.create_list_type(scalar(T.VARCHAR)),
   ...[T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR].map(scalar),
 ];
+/** Column index of the first slot, of attr_more and of the columns after it. */
+const SLOT0 = 16;
+const MORE = SLOT0 + SLOTS;
 
 /**
  * Up to CHUNK_ROWS span rows in typed columns, written straight into a DuckDB data chunk: fixed
@@ -38,9 +43,11 @@ export class SpanChunk {
   readonly droppedEvents = new Uint32Array(CHUNK_ROWS);
   readonly droppedLinks = new Uint32Array(CHUNK_ROWS);
   readonly keyset = new Uint32Array(CHUNK_ROWS);
-  /** Attribute values of all rows, in order; `valueCount[r]` of them belong to row r. */
-  values: string[] = [];
-  readonly valueCount = new Uint32Array(CHUNK_ROWS);
+  /** Attribute values by slot column; null where the row's keyset has no key in that slot. */
+  readonly slots: (string | null)[][] = Array.from({ length: SLOTS }, () => new Array<string | null>(CHUNK_ROWS).fill(null));
+  /** Values beyond the slots, of all rows in order; `moreCount[r]` of them belong to row r. */
+  more: string[] = [];
+  readonly moreCount = new Uint32Array(CHUNK_ROWS);
   readonly complex: (string | null)[] = [];
   readonly statusMessage: (string | null)[] = [];
   readonly traceState: (string | null)[] = [];
@@ -76,27 +83,43 @@ export class SpanChunk {
     copy(13, this.droppedEvents, 4);
     copy(14, this.droppedLinks, 4);
     copy(15, this.keyset, 4);
-    // attr_values: list entries (offset, length as u64 pairs), then the strings in the child.
-    const list = vector(16);
+    for (let slot = 0; slot < SLOTS; slot++) setStrings(vector(SLOT0 + slot), this.slots[slot], n);
+    // attr_more: list entries (offset, length as u64 pairs), then the strings in the child; NULL
+    // for rows without more values (nearly all).
+    const list = vector(MORE);
     const entries = new Uint32Array(n * 4);
+    let validity: Uint32Array | undefined;
     let offset = 0;
     for (let r = 0; r < n; r++) {
+      const count = this.moreCount[r];
       entries[4 * r] = offset;
-      entries[4 * r + 2] = this.valueCount[r];
-      offset += this.valueCount[r];
+      entries[4 * r + 2] = count;
+      offset += count;
+      if (count === 0) {
+        validity ??= new Uint32Array(Math.ceil(n / 64) * 2).fill(0xffffffff);
+        validity[r >>> 5] &= ~(1 << (r & 31));
+      }
     }
     duckdb.copy_data_to_vector(list, 0, entries.buffer, 0, entries.byteLength);
-    duckdb.list_vector_reserve(list, offset);
-    duckdb.list_vector_set_size(list, offset);
-    const child = duckdb.list_vector_get_child(list);
-    for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element(child, i, this.values[i]);
-    setStrings(vector(17), this.complex, n);
-    setStrings(vector(18), this.statusMessage, n);
-    setStrings(vector(19), this.traceState, n);
-    setStrings(vector(20), this.events, n);
-    setStrings(vector(21), this.links, n);
+    if (validity) {
+      duckdb.vector_ensure_validity_writable(list);
+      duckdb.copy_data_to_vector_validity(list, 0, validity.buffer as ArrayBuffer, 0, validity.byteLength);
+    }
+    if (offset > 0) {
+      duckdb.list_vector_reserve(list, offset);
+      duckdb.list_vector_set_size(list, offset);
+      const child = duckdb.list_vector_get_child(list);
+      for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element(child, i, this.more[i]);
+    }
+    setStrings(vector(MORE + 1), this.complex, n);
+    setStrings(vector(MORE + 2), this.statusMessage, n);
+    setStrings(vector(MORE + 3), this.traceState, n);
+    setStrings(vector(MORE + 4), this.events, n);
+    setStrings(vector(MORE + 5), this.links, n);
     this.rows = 0;
-    this.values = [];
+    this.more = [];
+    this.moreCount.fill(0, 0, n);
+    for (const slot of this.slots) slot.fill(null, 0, n);
     for (const a of [this.complex, this.statusMessage, this.traceState, this.events, this.links]) a.length = 0;
     return new DuckDBDataChunk(chunk);
   }

@@ -4,6 +4,7 @@ import { EMPTY_RESOURCE, EMPTY_SCOPE } from '@tracelight/core';
 import type { DedupWindow } from './dedup-window.js';
 import { SpanChunk, swap8 } from './span-chunk.js';
 import type { Dictionaries } from './dictionaries.js';
+import { SLOTS } from './dictionaries.js';
 import { escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
 import type { LogWire, SpanWire } from './wire.js';
 import { encodeLinks, encodeResource, encodeScope, INTS_PER_SPAN } from './wire.js';
@@ -269,11 +270,22 @@ export class GroupWriter {
         const value = attrs[attrFrom + 2 * j + 1] as AnyValue;
         const code = typeCodeOf(value);
         keys[j] = attrs[attrFrom + 2 * j] as string;
-        chunk.values.push(escapeField(textOf(value)));
         codes += code;
         if (code === 'a' || code === 'k') (complex ??= []).push(JSON.stringify(toTyped(value)));
       }
-      chunk.valueCount[r] = attrCount;
+      const keyset = dicts.keysets[dicts.keyset(codes, keys)];
+      let more = 0;
+      for (let j = 0; j < attrCount; j++) {
+        const text = escapeField(textOf(attrs[attrFrom + 2 * j + 1] as AnyValue));
+        const slot = keyset.slots[j];
+        if (slot < SLOTS) {
+          chunk.slots[slot][r] = text;
+        } else {
+          chunk.more.push(text);
+          more++;
+        }
+      }
+      chunk.moreCount[r] = more;
       let eventText: string | null = null;
       if (eventCount > 0) {
         eventText = '';
@@ -298,7 +310,7 @@ export class GroupWriter {
       chunk.droppedAttrs[r] = ints[k + 5];
       chunk.droppedEvents[r] = ints[k + 6];
       chunk.droppedLinks[r] = ints[k + 7];
-      chunk.keyset[r] = dicts.keyset(codes, keys);
+      chunk.keyset[r] = keyset.id;
       chunk.complex.push(complex ? JSON.stringify(complex) : null);
       chunk.statusMessage.push(nullIfEmpty(escapeField(wire.statusMessage[i])));
       chunk.traceState.push(nullIfEmpty(escapeField(wire.traceState[i])));
