@@ -40,6 +40,7 @@ beforeAll(async () => {
   }
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(15_000);
   problems = watchPage(page);
 }, 240_000);
 

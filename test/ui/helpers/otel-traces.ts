@@ -37,7 +37,7 @@ export interface TraceSender {
   shutdown(): Promise<void>;
 }
 
-export function createTraceSender(otlpTracesUrl: string, resourceAttributes: Attributes = {}): TraceSender {
+export function createTraceSender(otlpTracesUrl: string, resourceAttributes: Attributes = {}, scopeName = 'ui-test-scenario'): TraceSender {
   const providers = new Map<string, TracerProvider>();
   const providerFor = (service: string): TracerProvider => {
     let p = providers.get(service);
@@ -63,7 +63,7 @@ export function createTraceSender(otlpTracesUrl: string, resourceAttributes: Att
       const stack: { plan: SpanPlan; ctx: Context }[] = [{ plan: root, ctx: ROOT_CONTEXT }];
       while (stack.length > 0) {
         const { plan, ctx } = stack.pop()!;
-        const tracer = providerFor(plan.service).getTracer('ui-test-scenario', '1.0.0');
+        const tracer = providerFor(plan.service).getTracer(scopeName, '1.0.0');
         const links: Link[] = (plan.links ?? []).map((l) => ({ context: { traceId: l.traceId, spanId: l.spanId, traceFlags: 1 }, attributes: l.attributes }));
         const span = tracer.startSpan(plan.name, { kind: plan.kind ?? SpanKind.INTERNAL, startTime: at(plan.start), attributes: plan.attributes, links }, ctx);
         count++;

@@ -61,7 +61,15 @@ const SpanRow = memo(function SpanRow(p: RowProps) {
   const depth = model.depth[row];
   const kids = model.childCount[row];
   const onPath = model.criticalPath.onPath[row] === 1;
-  const labelRight = left + width > 80;
+  // The duration goes after the bar, before it when the bar reaches the right edge, or inside its
+  // right end when the bar spans nearly everything.
+  const labelPlace = left + width <= 85 ? 'after' : left >= 12 ? 'before' : 'inside';
+  const labelStyle =
+    labelPlace === 'after'
+      ? { left: `calc(${Math.max(0, left + width)}% + 4px)` }
+      : labelPlace === 'before'
+        ? { right: `calc(${100 - left}% + 4px)` }
+        : { right: `calc(${Math.max(0, 100 - left - width)}% + 4px)` };
   const cls = `span-row${p.selected ? ' selected' : p.match ? ' match' : ''}`;
   return (
     <div
@@ -117,7 +125,7 @@ const SpanRow = memo(function SpanRow(p: RowProps) {
               }}
             />
           ))}
-        <span className="dur" style={labelRight ? { right: `${Math.max(0, 100 - left) + 0.5}%` } : { left: `calc(${Math.max(0, left + width)}% + 4px)` }}>
+        <span className={labelPlace === 'inside' ? 'dur inside' : 'dur'} style={labelStyle}>
           {formatDuration(dur)}
         </span>
       </div>
