@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Span } from '@tracelight/core';
@@ -21,7 +22,14 @@ export function ensureDemoBuilt(): void {
   if (instrumentBuilt) return;
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   const run = spawnSync('flock', ['/tmp/tracelight-e2e-build.lock', process.execPath, tsc, '-b', join(ROOT, 'packages/instrument')], { cwd: ROOT, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`building @tracelight/instrument failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  if (run.status !== 0) {
+    // tsc -b still emits on type errors; as ensureCliBuilt does, only a missing build is fatal
+    // (a type error there is work in progress elsewhere, and its own tests report it).
+    if (!existsSync(join(ROOT, 'packages/instrument/dist/register.js'))) {
+      throw new Error(`building @tracelight/instrument failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+    }
+    console.warn(`building @tracelight/instrument: type errors, ignored:\n${run.stdout}${run.stderr}`);
+  }
   instrumentBuilt = true;
 }
 
