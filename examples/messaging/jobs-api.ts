@@ -36,9 +36,9 @@ app.post('/jobs', async (_request, reply) => {
 
 const port = config.port('jobs');
 await app.listen({ host: '127.0.0.1', port });
-ready(log, `jobs API on port ${port}`);
 onStop(log, async () => {
   await app.close();
   await nats.drain();
   await rabbit.close();
 });
+ready(log, `jobs API on port ${port}`);

@@ -34,5 +34,5 @@ for (const step of STEPS) {
   });
 }
 await nats.flush();
-ready(log, `NATS worker on ${destination(config.topicPrefix, '*')}`);
 onStop(log, () => nats.drain());
+ready(log, `NATS worker on ${destination(config.topicPrefix, '*')}`);

@@ -35,5 +35,5 @@ for (const step of STEPS) {
     });
   });
 }
-ready(log, `RabbitMQ worker on ${destination(config.topicPrefix, '*')}`);
 onStop(log, () => rabbit.close());
+ready(log, `RabbitMQ worker on ${destination(config.topicPrefix, '*')}`);

@@ -97,8 +97,8 @@ app.setErrorHandler((err, _request, reply) => {
 });
 
 await app.listen({ host: '127.0.0.1', port: config.port('gateway') });
-ready(log, `payments gateway on port ${config.port('gateway')}`);
 onStop(log, async () => {
   await app.close();
   await db.end();
 });
+ready(log, `payments gateway on port ${config.port('gateway')}`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Io } from '../internal/io.js';
 import type { DemoProcesses } from '../internal/demo-processes.js';
-import { createDemoProcesses, DemoError } from '../internal/demo-processes.js';
+import { allReady, createDemoProcesses, DemoError } from '../internal/demo-processes.js';
 import { checkDependencies, checkPorts } from '../internal/demo-preflight.js';
 import type { DemoSettings } from '../internal/demo-services.js';
 import { DEFAULT_BASE_PORT, DEMO_SERVICES, LOAD_SCRIPT, portOf, SAMPLE_SCRIPT, serviceEnv, SETUP_SCRIPT, sharedEnv } from '../internal/demo-services.js';
@@ -81,8 +81,8 @@ function splitArgs(argv: readonly string[]): { own: string[]; rest: string[] } {
       rest.push(arg);
       continue;
     }
-    own.push(arg);
-    if (flag.type === 'string' && !arg.includes('=') && i + 1 < argv.length) own.push(argv[++i]);
+    // As --flag=value, so a value that starts with '-' (a mistake we want to explain) is still a value.
+    own.push(flag.type === 'string' && !arg.includes('=') && i + 1 < argv.length ? `${arg}=${argv[++i]}` : arg);
   }
   return { own, rest };
 }
@@ -130,6 +130,8 @@ export function parseDemoArgs(argv: readonly string[]): DemoParseResult {
 
 /** The repository: the demo runs the programs in its `examples/` (from src or dist, the depth is the same). */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+const SERVICE_START_TIMEOUT_MS = 120_000;
 
 const START_HINT = 'in this repository, bash scripts/ensure-services.sh starts every one that is installed';
 
@@ -249,7 +251,8 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<number> {
           signal,
         ),
       );
-      await Promise.all(children.map((c) => c.ready));
+      // Twelve Node processes loading the OpenTelemetry SDK at once: ~10 s on two busy cores.
+      await allReady(children, SERVICE_START_TIMEOUT_MS);
       io.out(`demo: services up after ${seconds(began)}`);
 
       const gateway = `http://127.0.0.1:${options.basePort}`;

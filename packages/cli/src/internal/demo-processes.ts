@@ -39,6 +39,27 @@ export class DemoError extends Error {
   }
 }
 
+/**
+ * Resolves when every child is ready; rejects with the first failure, or, after `timeoutMs`, with
+ * a DemoError naming those still not ready.
+ */
+export async function allReady(children: readonly DemoChild[], timeoutMs: number): Promise<void> {
+  const pending = new Set(children);
+  for (const c of children) void c.ready.then(() => pending.delete(c), () => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const names = [...pending].map((c) => `${c.name} (log: ${c.logFile})`).join(', ');
+      reject(new DemoError(`not ready after ${Math.round(timeoutMs / 1000)} s: ${names}`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([Promise.all(children.map((c) => c.ready)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface DemoProcesses {
   readonly logDir: string;
   start(spec: ChildSpec, signal?: AbortSignal): DemoChild;
