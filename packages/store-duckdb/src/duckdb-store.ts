@@ -5,7 +5,7 @@ import { TracelightError } from '@tracelight/core';
 import type { RetentionPolicy, RetentionResult, Store } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
 import type { CallMethod, DuckDBStoreStats, Request, Response, WorkerConfig } from './internal/protocol.js';
-import { encodeLogBatch, encodeSpanBatch, spanWireBuffers } from './internal/wire.js';
+import { encodeLogBatch, encodeSpanBatch, spanWireBuffers, WireDictionary } from './internal/wire.js';
 
 export interface DuckDBStoreOptions {
   /** Folder of the database files, created when missing. Default './tracelight-data'. */
@@ -108,6 +108,8 @@ export function createDuckDBStore(options: DuckDBStoreOptions = {}): DuckDBStore
   const pending = new Map<number, Pending>();
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  // Keysets and operations as small ids for the worker (one worker per store, so one dictionary).
+  const wireDictionary = new WireDictionary();
 
   const failAll = (error: TracelightError) => {
     failure = error;
@@ -218,7 +220,7 @@ export function createDuckDBStore(options: DuckDBStoreOptions = {}): DuckDBStore
     },
 
     writeSpans(batch: SpanBatch) {
-      return write('spans', batch.length, () => ({ type: 'spans', id: nextId++, wire: encodeSpanBatch(batch) }));
+      return write('spans', batch.length, () => ({ type: 'spans', id: nextId++, wire: encodeSpanBatch(batch, wireDictionary) }));
     },
     writeLogs(batch: LogBatch) {
       return write('logs', batch.length, () => ({ type: 'logs', id: nextId++, wire: encodeLogBatch(batch) }));

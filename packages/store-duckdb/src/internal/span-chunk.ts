@@ -19,10 +19,63 @@ const SPAN_TYPES = [
 const SLOT0 = 16;
 const MORE = SLOT0 + SLOTS;
 
+/** Bytes of a duckdb_string_t; strings up to INLINE bytes are stored in it (no heap). */
+const STRING_T = 16;
+const INLINE = 12;
+
+/**
+ * A VARCHAR column of a chunk being built, from UTF-8 bytes. A string of up to 12 bytes is
+ * written straight into the vector's `duckdb_string_t` array (length, then the bytes inline,
+ * zero-padded: the C API's public layout), all rows with one copy; only longer strings take a
+ * call each (DuckDB copies them into the vector's string heap). No JS string is made.
+ */
+export class StringColumn {
+  private readonly inline = new Uint8Array(CHUNK_ROWS * STRING_T);
+  private readonly lengths = new Uint32Array(this.inline.buffer);
+  /** Validity, one bit per row (1 = not NULL). */
+  private readonly valid = new Uint32Array(CHUNK_ROWS / 32);
+  private validCount = 0;
+  /** Rows with long strings: row, then the bytes. */
+  private long: (number | Uint8Array)[] = [];
+
+  /** Row r gets the string in src[from, to); rows never set are NULL. */
+  set(r: number, src: Uint8Array, from: number, to: number): void {
+    const len = to - from;
+    if (len <= INLINE) {
+      const o = r * STRING_T;
+      this.lengths[o >>> 2] = len;
+      const out = this.inline;
+      for (let i = 0; i < len; i++) out[o + 4 + i] = src[from + i];
+    } else {
+      this.long.push(r, src.subarray(from, to));
+    }
+    this.valid[r >>> 5] |= 1 << (r & 31);
+    this.validCount++;
+  }
+
+  /** Writes rows [0, n) into the vector and empties the column. */
+  write(vector: duckdb.Vector, n: number): void {
+    if (this.validCount > 0) {
+      duckdb.copy_data_to_vector(vector, 0, this.inline.buffer, 0, n * STRING_T);
+      const long = this.long;
+      for (let i = 0; i < long.length; i += 2) duckdb.vector_assign_string_element_len(vector, long[i] as number, long[i + 1] as Uint8Array);
+    }
+    if (this.validCount < n) {
+      duckdb.vector_ensure_validity_writable(vector);
+      // DuckDB's validity mask is u64 words: whole words of our u32 bits.
+      duckdb.copy_data_to_vector_validity(vector, 0, this.valid.buffer, 0, Math.ceil(n / 64) * 8);
+    }
+    this.inline.fill(0, 0, n * STRING_T);
+    this.valid.fill(0);
+    this.validCount = 0;
+    this.long = [];
+  }
+}
+
 /**
  * Up to CHUNK_ROWS span rows in typed columns, written straight into a DuckDB data chunk: fixed
- * width columns with one copy each, strings one call each. Ids arrive as big-endian bytes and
- * are stored as UBIGINTs, so their bytes are swapped into place here (no BigInt per span).
+ * width columns with one copy each, strings as above. Ids arrive as big-endian bytes and are
+ * stored as UBIGINTs, so their bytes are swapped into place here (no BigInt per span).
  */
 export class SpanChunk {
   rows = 0;
@@ -43,15 +96,15 @@ export class SpanChunk {
   readonly droppedEvents = new Uint32Array(CHUNK_ROWS);
   readonly droppedLinks = new Uint32Array(CHUNK_ROWS);
   readonly keyset = new Uint32Array(CHUNK_ROWS);
-  /** Attribute values by slot column; null where the row's keyset has no key in that slot. */
-  readonly slots: (string | null)[][] = Array.from({ length: SLOTS }, () => new Array<string | null>(CHUNK_ROWS).fill(null));
+  /** Attribute values by slot column; NULL where the row's keyset has no key in that slot. */
+  readonly slots: StringColumn[] = Array.from({ length: SLOTS }, () => new StringColumn());
   /** Values beyond the slots, of all rows in order; `moreCount[r]` of them belong to row r. */
-  more: string[] = [];
+  more: Uint8Array[] = [];
   readonly moreCount = new Uint32Array(CHUNK_ROWS);
-  readonly complex: (string | null)[] = [];
-  readonly statusMessage: (string | null)[] = [];
-  readonly traceState: (string | null)[] = [];
-  readonly events: (string | null)[] = [];
+  readonly complex = new StringColumn();
+  readonly statusMessage = new StringColumn();
+  readonly traceState = new StringColumn();
+  readonly events = new StringColumn();
   readonly links: (string | null)[] = [];
 
   get full(): boolean {
@@ -83,7 +136,7 @@ export class SpanChunk {
     copy(13, this.droppedEvents, 4);
     copy(14, this.droppedLinks, 4);
     copy(15, this.keyset, 4);
-    for (let slot = 0; slot < SLOTS; slot++) setStrings(vector(SLOT0 + slot), this.slots[slot], n);
+    for (let slot = 0; slot < SLOTS; slot++) this.slots[slot].write(vector(SLOT0 + slot), n);
     // attr_more: list entries (offset, length as u64 pairs), then the strings in the child; NULL
     // for rows without more values (nearly all).
     const list = vector(MORE);
@@ -109,23 +162,22 @@ export class SpanChunk {
       duckdb.list_vector_reserve(list, offset);
       duckdb.list_vector_set_size(list, offset);
       const child = duckdb.list_vector_get_child(list);
-      for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element(child, i, this.more[i]);
+      for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element_len(child, i, this.more[i]);
     }
-    setStrings(vector(MORE + 1), this.complex, n);
-    setStrings(vector(MORE + 2), this.statusMessage, n);
-    setStrings(vector(MORE + 3), this.traceState, n);
-    setStrings(vector(MORE + 4), this.events, n);
+    this.complex.write(vector(MORE + 1), n);
+    this.statusMessage.write(vector(MORE + 2), n);
+    this.traceState.write(vector(MORE + 3), n);
+    this.events.write(vector(MORE + 4), n);
     setStrings(vector(MORE + 5), this.links, n);
     this.rows = 0;
     this.more = [];
     this.moreCount.fill(0, 0, n);
-    for (const slot of this.slots) slot.fill(null, 0, n);
-    for (const a of [this.complex, this.statusMessage, this.traceState, this.events, this.links]) a.length = 0;
+    this.links.length = 0;
     return new DuckDBDataChunk(chunk);
   }
 }
 
-/** A VARCHAR column with NULLs: strings one by one, then the validity mask in one copy. */
+/** A VARCHAR column with NULLs from JS strings: strings one by one, then the validity mask in one copy. */
 function setStrings(vector: duckdb.Vector, values: readonly (string | null)[], n: number): void {
   let validity: Uint32Array | undefined;
   for (let i = 0; i < n; i++) {

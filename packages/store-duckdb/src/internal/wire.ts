@@ -1,14 +1,17 @@
-import type { InstrumentationScope, LogBatch, Resource, SpanBatch, SpanLink } from '@tracelight/core';
-import { SPAN_ID_BYTES, serviceNameOf, TRACE_ID_BYTES } from '@tracelight/core';
+import type { AnyValue, Attributes, InstrumentationScope, LogBatch, Resource, SpanBatch, SpanKind, SpanLink } from '@tracelight/core';
+import { EMPTY_RESOURCE, SPAN_ID_BYTES, serviceNameOf, TRACE_ID_BYTES } from '@tracelight/core';
 import { logTimeOf } from '@tracelight/store';
-import { attributesToTyped, textOf, toTyped, typeCodeOf } from './value-codec.js';
+import { attributesToTyped, escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
 
 /**
  * What the main thread sends the writer worker for one writeSpans call. Structured clone of a
- * SpanBatch's nested attribute objects costs ~8 µs a span on the main thread; this is built
- * with bulk copies of the typed columns (transferred, not copied again) and one flat array of
- * attribute keys and values, so the main thread does little per span. The worker turns values
- * into their stored text forms.
+ * SpanBatch's nested attribute objects costs ~8 µs a span on the main thread, and rebuilding
+ * them costs the worker as much again; instead the typed columns are copied in bulk, every
+ * string the store keeps (attribute value texts, events, status message, trace state) is
+ * written once as UTF-8 into one buffer, and keysets (attribute keys + types) and operations
+ * (service, name, kind) travel as small ids of a dictionary the main thread keeps
+ * (`WireDictionary`), their definitions sent once, with the first batch that uses them. All
+ * buffers are transferred, not copied.
  */
 export interface SpanWire {
   readonly n: number;
@@ -17,22 +20,48 @@ export interface SpanWire {
   readonly parentSpanId: Uint8Array;
   readonly start: BigUint64Array;
   readonly end: BigUint64Array;
-  /** Per span, INTS_PER_SPAN: flags, kind, status, resource, scope, dropped attributes/events/links, attribute count, event count. */
+  /** Per span, INTS_PER_SPAN: see the I_ constants. */
   readonly ints: Uint32Array;
-  readonly name: readonly string[];
-  readonly traceState: readonly string[];
-  readonly statusMessage: readonly string[];
-  /** For each span, for each attribute: key, value. */
-  readonly attrs: unknown[];
-  /** For each span, for each event: time, name, dropped count, attribute count, then key, value pairs. */
-  readonly events: unknown[];
+  /**
+   * UTF-8 of the stored strings, escaped (escapeField): per span its attribute values in order,
+   * then STRINGS_PER_SPAN more (events, status message, trace state, typed JSON of its array and
+   * kvlist values); '' for none.
+   */
+  readonly text: Uint8Array;
+  /** End offset in `text` of each string. */
+  readonly ends: Uint32Array;
   /** Spans with links: [span index, links]. */
   readonly links: [number, readonly SpanLink[]][];
   readonly resources: readonly Resource[];
   readonly scopes: readonly InstrumentationScope[];
+  /** Keysets and operations first used by this batch (or by an earlier one that failed to encode). */
+  readonly newKeysets: readonly WireKeyset[];
+  readonly newOps: readonly WireOp[];
 }
 
 export const INTS_PER_SPAN = 10;
+export const I_FLAGS = 0;
+export const I_STATUS = 1;
+export const I_RESOURCE = 2;
+export const I_SCOPE = 3;
+export const I_DROPPED_ATTRS = 4;
+export const I_DROPPED_EVENTS = 5;
+export const I_DROPPED_LINKS = 6;
+export const I_ATTRS = 7;
+export const I_KEYSET = 8;
+export const I_OP = 9;
+
+/** Strings after a span's attribute values, in this order. */
+export const STRINGS_PER_SPAN = 4;
+export const S_EVENTS = 0;
+export const S_STATUS_MESSAGE = 1;
+export const S_TRACE_STATE = 2;
+export const S_COMPLEX = 3;
+
+/** [wire id, type codes, keys] */
+export type WireKeyset = readonly [number, string, readonly string[]];
+/** [wire id, service, name, kind] */
+export type WireOp = readonly [number, string, string, SpanKind];
 
 export function encodeResource(resource: Resource): WireResource {
   return {
@@ -58,34 +87,208 @@ export function encodeLinks(links: readonly SpanLink[]): string {
 
 /** The transferable buffers of a SpanWire. */
 export function spanWireBuffers(wire: SpanWire): ArrayBuffer[] {
-  return [wire.traceId, wire.spanId, wire.parentSpanId, wire.start, wire.end, wire.ints].map((a) => a.buffer as ArrayBuffer);
+  return [wire.traceId, wire.spanId, wire.parentSpanId, wire.start, wire.end, wire.ints, wire.text, wire.ends].map((a) => a.buffer as ArrayBuffer);
 }
 
-export function encodeSpanBatch(batch: SpanBatch): SpanWire {
+const CODES = 'sbidzyeak';
+
+/** Index of a value's type code (value-codec's TypeCode) in CODES. */
+function codeIndex(value: AnyValue): number {
+  switch (typeof value) {
+    case 'string':
+      return 0;
+    case 'boolean':
+      return 1;
+    case 'bigint':
+      return 2;
+    case 'number':
+      return Object.is(value, -0) ? 4 : 3;
+    default:
+      if (value === null) return 6;
+      if (value instanceof Uint8Array) return 5;
+      return Array.isArray(value) ? 7 : 8;
+  }
+}
+
+interface KeysetNode {
+  id: number;
+  /** key -> child by type code index */
+  readonly next: Map<string, (KeysetNode | undefined)[]>;
+}
+
+/**
+ * The main thread's side of the keyset and operation dictionaries: a trie over (key, type) per
+ * attribute, and service -> name -> kind, each ending in a wire id. The worker maps wire ids to
+ * its stored dictionary ids. Definitions wait in `unsent` until a batch carries them, so a batch
+ * that fails to encode half-way loses none.
+ */
+export class WireDictionary {
+  private readonly root: KeysetNode = { id: -1, next: new Map() };
+  private keysets = 0;
+  private readonly opTree = new Map<string, Map<string, number[]>>();
+  private ops = 0;
+  private unsentKeysets: WireKeyset[] = [];
+  private unsentOps: WireOp[] = [];
+
+  keysetOf(attributes: Attributes, node: KeysetNode): number {
+    if (node.id >= 0) return node.id;
+    node.id = this.keysets++;
+    this.unsentKeysets.push([node.id, attributes.map((kv) => CODES[codeIndex(kv.value)]).join(''), attributes.map((kv) => kv.key)]);
+    return node.id;
+  }
+
+  get keysetRoot(): KeysetNode {
+    return this.root;
+  }
+
+  op(service: string, name: string, kind: SpanKind): number {
+    let names = this.opTree.get(service);
+    if (!names) this.opTree.set(service, (names = new Map()));
+    let byKind = names.get(name);
+    if (!byKind) names.set(name, (byKind = []));
+    let id = byKind[kind];
+    if (id === undefined) {
+      id = byKind[kind] = this.ops++;
+      this.unsentOps.push([id, service, name, kind]);
+    }
+    return id;
+  }
+
+  takeUnsent(): { newKeysets: WireKeyset[]; newOps: WireOp[] } {
+    const out = { newKeysets: this.unsentKeysets, newOps: this.unsentOps };
+    this.unsentKeysets = [];
+    this.unsentOps = [];
+    return out;
+  }
+}
+
+/** A growing UTF-8 buffer of escaped strings, with each string's end offset. */
+class TextWriter {
+  bytes = new Uint8Array(64 * 1024);
+  ends = new Uint32Array(4096);
+  pos = 0;
+  count = 0;
+
+  private room(bytes: number): void {
+    if (this.pos + bytes > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + bytes));
+      grown.set(this.bytes.subarray(0, this.pos));
+      this.bytes = grown;
+    }
+  }
+
+  private end(): void {
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[this.count++] = this.pos;
+  }
+
+  /** Appends `s` as it is (it is escaped already, or JSON). */
+  putRaw(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const out = this.bytes;
+    const at = this.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[at + i] = c;
+    }
+    this.pos += i;
+    if (i < n) {
+      this.room((n - i) * 3);
+      this.pos += encoder.encodeInto(i === 0 ? s : s.slice(i), this.bytes.subarray(this.pos)).written;
+    }
+    this.end();
+  }
+
+  /** Appends `s` escaped (escapeField): ASCII without control characters is copied as is. */
+  put(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const out = this.bytes;
+    const at = this.pos;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80 || (c < 0x20 && (c === 0 || c >= 0x1b))) break;
+      out[at + i] = c;
+    }
+    if (i === n) {
+      this.pos += n;
+    } else {
+      const rest = escapeField(s.slice(i));
+      this.pos += i;
+      this.room(rest.length * 3);
+      this.pos += encoder.encodeInto(rest, this.bytes.subarray(this.pos)).written;
+    }
+    this.end();
+  }
+}
+
+const encoder = new TextEncoder();
+
+export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWire {
   const n = batch.length;
   const ints = new Uint32Array(n * INTS_PER_SPAN);
-  const attrs: unknown[] = [];
-  const events: unknown[] = [];
+  const text = new TextWriter();
   const links: [number, readonly SpanLink[]][] = [];
+  const services = batch.resources.map(serviceNameOf);
+  const fallbackService = services[0] ?? serviceNameOf(EMPTY_RESOURCE);
+  const root = dict.keysetRoot;
   for (let i = 0; i < n; i++) {
     const k = i * INTS_PER_SPAN;
     const attributes = batch.attributes[i];
-    const spanEvents = batch.events[i];
-    ints[k] = batch.flags[i];
-    ints[k + 1] = batch.kind[i];
-    ints[k + 2] = batch.statusCode[i];
-    ints[k + 3] = batch.resourceIndex[i];
-    ints[k + 4] = batch.scopeIndex[i];
-    ints[k + 5] = batch.droppedAttributesCount[i];
-    ints[k + 6] = batch.droppedEventsCount[i];
-    ints[k + 7] = batch.droppedLinksCount[i];
-    ints[k + 8] = attributes.length;
-    ints[k + 9] = spanEvents.length;
-    for (const kv of attributes) attrs.push(kv.key, kv.value);
-    for (const e of spanEvents) {
-      events.push(e.timeUnixNano, e.name, e.droppedAttributesCount, e.attributes.length);
-      for (const kv of e.attributes) events.push(kv.key, kv.value);
+    let complex: string[] | undefined;
+    let node = root;
+    for (let j = 0; j < attributes.length; j++) {
+      const kv = attributes[j];
+      const value = kv.value;
+      const code = codeIndex(value);
+      let byCode = node.next.get(kv.key);
+      if (!byCode) node.next.set(kv.key, (byCode = []));
+      node = byCode[code] ??= { id: -1, next: new Map() };
+      if (code === 0) {
+        text.put(value as string);
+      } else {
+        text.put(textOf(value));
+        if (code >= 7) (complex ??= []).push(JSON.stringify(toTyped(value)));
+      }
     }
+    const spanEvents = batch.events[i];
+    if (spanEvents.length > 0) {
+      const spanStart = batch.startTimeUnixNano[i];
+      let events = '';
+      for (const e of spanEvents) {
+        events += `\x1c${e.timeUnixNano - spanStart}\x1d${escapeField(e.name)}\x1d${e.droppedAttributesCount}`;
+        if (e.attributes.length > 0) {
+          for (const kv of e.attributes) events += runEntry(kv.key, kv.value);
+          events += '\x1f';
+        }
+      }
+      // Already escaped field by field: written as is (its delimiters must stay).
+      text.putRaw(events);
+    } else {
+      text.putRaw('');
+    }
+    text.put(batch.statusMessage[i]);
+    text.put(batch.traceState[i]);
+    text.putRaw(complex ? JSON.stringify(complex) : '');
+    const resource = batch.resourceIndex[i];
+    ints[k + I_FLAGS] = batch.flags[i];
+    ints[k + I_STATUS] = batch.statusCode[i];
+    ints[k + I_RESOURCE] = resource;
+    ints[k + I_SCOPE] = batch.scopeIndex[i];
+    ints[k + I_DROPPED_ATTRS] = batch.droppedAttributesCount[i];
+    ints[k + I_DROPPED_EVENTS] = batch.droppedEventsCount[i];
+    ints[k + I_DROPPED_LINKS] = batch.droppedLinksCount[i];
+    ints[k + I_ATTRS] = attributes.length;
+    ints[k + I_KEYSET] = dict.keysetOf(attributes, node);
+    ints[k + I_OP] = dict.op(services[resource] ?? fallbackService, batch.name[i], batch.kind[i] as SpanKind);
     if (batch.links[i].length > 0) links.push([i, batch.links[i]]);
   }
   return {
@@ -96,14 +299,12 @@ export function encodeSpanBatch(batch: SpanBatch): SpanWire {
     start: batch.startTimeUnixNano.slice(0, n),
     end: batch.endTimeUnixNano.slice(0, n),
     ints,
-    name: batch.name.length === n ? batch.name : batch.name.slice(0, n),
-    traceState: batch.traceState.length === n ? batch.traceState : batch.traceState.slice(0, n),
-    statusMessage: batch.statusMessage.length === n ? batch.statusMessage : batch.statusMessage.slice(0, n),
-    attrs,
-    events,
+    text: text.bytes.slice(0, text.pos),
+    ends: text.ends.slice(0, text.count),
     links,
     resources: batch.resources,
     scopes: batch.scopes,
+    ...dict.takeUnsent(),
   };
 }
 

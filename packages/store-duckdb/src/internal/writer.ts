@@ -1,13 +1,34 @@
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { AnyValue, SpanKind } from '@tracelight/core';
+import type { SpanKind } from '@tracelight/core';
 import { EMPTY_RESOURCE, EMPTY_SCOPE } from '@tracelight/core';
 import type { DedupWindow } from './dedup-window.js';
+import type { StringColumn } from './span-chunk.js';
 import { SpanChunk, swap8 } from './span-chunk.js';
-import type { Dictionaries } from './dictionaries.js';
+import type { Dictionaries, KeysetEntry } from './dictionaries.js';
 import { SLOTS } from './dictionaries.js';
-import { escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
+import { escapeField } from './value-codec.js';
 import type { LogWire, SpanWire } from './wire.js';
-import { encodeLinks, encodeResource, encodeScope, INTS_PER_SPAN } from './wire.js';
+import {
+  encodeLinks,
+  encodeResource,
+  encodeScope,
+  I_ATTRS,
+  I_DROPPED_ATTRS,
+  I_DROPPED_EVENTS,
+  I_DROPPED_LINKS,
+  I_FLAGS,
+  I_KEYSET,
+  I_OP,
+  I_RESOURCE,
+  I_SCOPE,
+  I_STATUS,
+  INTS_PER_SPAN,
+  S_COMPLEX,
+  S_EVENTS,
+  S_STATUS_MESSAGE,
+  S_TRACE_STATE,
+  STRINGS_PER_SPAN,
+} from './wire.js';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
@@ -208,36 +229,56 @@ export class GroupWriter {
       }
     }
     this.dicts.rollback(built.token);
+    this.forgetWireIds();
     for (const a of [lane.spans, lane.index, lane.logs]) a.clear();
     if (built.began) await lane.con.run('ROLLBACK').catch(() => undefined);
     for (const job of group) job.done(error);
     return false;
   }
 
+  /** Stored dictionary ids of the main thread's wire ids (see WireDictionary); -1 or absent: not resolved yet. */
+  private readonly wireKeysets: { codes: string; keys: readonly string[]; id: number }[] = [];
+  private readonly wireOps: { service: string; name: string; kind: SpanKind; id: number }[] = [];
+
+  /** After a rollback, the entries it forgot may be behind wire ids: resolve them all again. */
+  private forgetWireIds(): void {
+    for (const k of this.wireKeysets) if (k) k.id = -1;
+    for (const o of this.wireOps) if (o) o.id = -1;
+  }
+
   private collectSpans(wire: SpanWire, grp: bigint, chunk: SpanChunk, index: Map<bigint, bigint>): void {
     const dicts = this.dicts;
     const stats = this.stats;
+    for (const [id, codes, keys] of wire.newKeysets) this.wireKeysets[id] = { codes, keys, id: -1 };
+    for (const [id, service, name, kind] of wire.newOps) this.wireOps[id] = { service, name, kind, id: -1 };
     const resourceIds = wire.resources.map((r) => dicts.resource(encodeResource(r)));
     const scopeIds = wire.scopes.map((s) => dicts.scope(encodeScope(s)));
     const startWords = new Uint32Array(wire.start.buffer, wire.start.byteOffset, wire.n * 2);
     const endWords = new Uint32Array(wire.end.buffer, wire.end.byteOffset, wire.n * 2);
     const tv = new DataView(wire.traceId.buffer, wire.traceId.byteOffset, wire.traceId.byteLength);
     const links = wire.links.length > 0 ? new Map(wire.links) : undefined;
-    const { attrs, events, ints, traceId } = wire;
-    let a = 0;
-    let e = 0;
-    let lastTrace = -1;
-    let traceKey = 0n;
+    const { ints, traceId, text, ends } = wire;
+    let str = 0;
     let minHi = Infinity;
     let minLo = 0;
+    // The current run of spans of one trace (spans of a trace usually come together): its
+    // index entry is updated once per run, with the run's latest start.
+    let runFrom = -1;
+    let runHi = 0;
+    let runLo = 0;
+    const endRun = () => {
+      if (runFrom < 0) return;
+      const key = (tv.getBigUint64(runFrom * 16) << 64n) | tv.getBigUint64(runFrom * 16 + 8);
+      const start = (BigInt(runHi) << 32n) | BigInt(runLo);
+      const prev = index.get(key);
+      if (prev === undefined || start > prev) index.set(key, start);
+      runFrom = -1;
+    };
     for (let i = 0; i < wire.n; i++) {
       const k = i * INTS_PER_SPAN;
-      const attrCount = ints[k + 8];
-      const eventCount = ints[k + 9];
-      const attrFrom = a;
-      a += 2 * attrCount;
-      const eventFrom = e;
-      for (let j = 0; j < eventCount; j++) e += 4 + 2 * (events[e + 3] as number);
+      const attrCount = ints[k + I_ATTRS];
+      const first = str;
+      str += attrCount + STRINGS_PER_SPAN;
       if (this.dedup.seen(traceId, i * 16, wire.spanId, i * 8)) {
         stats.duplicatesSkipped++;
         continue;
@@ -263,73 +304,66 @@ export class GroupWriter {
       const dLo = endWords[2 * i] - sLo;
       chunk.duration[2 * r] = dLo >>> 0;
       chunk.duration[2 * r + 1] = (endWords[2 * i + 1] - sHi - (dLo < 0 ? 1 : 0)) >>> 0;
-      let codes = '';
-      let complex: string[] | undefined;
-      const keys: string[] = new Array(attrCount);
-      for (let j = 0; j < attrCount; j++) {
-        const value = attrs[attrFrom + 2 * j + 1] as AnyValue;
-        const code = typeCodeOf(value);
-        keys[j] = attrs[attrFrom + 2 * j] as string;
-        codes += code;
-        if (code === 'a' || code === 'k') (complex ??= []).push(JSON.stringify(toTyped(value)));
-      }
-      const keyset = dicts.keysets[dicts.keyset(codes, keys)];
+      const keyset = this.keyset(ints[k + I_KEYSET]);
+      const slots = keyset.slots;
+      let from = first === 0 ? 0 : ends[first - 1];
       let more = 0;
       for (let j = 0; j < attrCount; j++) {
-        const text = escapeField(textOf(attrs[attrFrom + 2 * j + 1] as AnyValue));
-        const slot = keyset.slots[j];
+        const to = ends[first + j];
+        const slot = slots[j];
         if (slot < SLOTS) {
-          chunk.slots[slot][r] = text;
+          chunk.slots[slot].set(r, text, from, to);
         } else {
-          chunk.more.push(text);
+          chunk.more.push(text.slice(from, to));
           more++;
         }
+        from = to;
       }
       chunk.moreCount[r] = more;
-      let eventText: string | null = null;
-      if (eventCount > 0) {
-        eventText = '';
-        const spanStart = wire.start[i];
-        for (let j = 0, x = eventFrom; j < eventCount; j++) {
-          const n = events[x + 3] as number;
-          eventText += `\x1c${(events[x] as bigint) - spanStart}\x1d${escapeField(events[x + 1] as string)}\x1d${events[x + 2] as number}`;
-          x += 4;
-          if (n > 0) {
-            for (let m = 0; m < n; m++, x += 2) eventText += runEntry(events[x] as string, events[x + 1] as AnyValue);
-            eventText += '\x1f';
-          }
-        }
-      }
-      const resource = resourceIds[ints[k + 3]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
+      const rest = first + attrCount;
+      setIfAny(chunk.events, r, text, from, ends[rest + S_EVENTS]);
+      setIfAny(chunk.statusMessage, r, text, ends[rest + S_EVENTS], ends[rest + S_STATUS_MESSAGE]);
+      setIfAny(chunk.traceState, r, text, ends[rest + S_STATUS_MESSAGE], ends[rest + S_TRACE_STATE]);
+      setIfAny(chunk.complex, r, text, ends[rest + S_TRACE_STATE], ends[rest + S_COMPLEX]);
       const spanLinks = links?.get(i);
-      chunk.op[r] = dicts.op(dicts.resources[resource].service, wire.name[i], ints[k + 1] as SpanKind);
-      chunk.resource[r] = resource;
-      chunk.scope[r] = scopeIds[ints[k + 4]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE));
-      chunk.status[r] = ints[k + 2];
-      chunk.flags[r] = ints[k];
-      chunk.droppedAttrs[r] = ints[k + 5];
-      chunk.droppedEvents[r] = ints[k + 6];
-      chunk.droppedLinks[r] = ints[k + 7];
-      chunk.keyset[r] = keyset.id;
-      chunk.complex.push(complex ? JSON.stringify(complex) : null);
-      chunk.statusMessage.push(nullIfEmpty(escapeField(wire.statusMessage[i])));
-      chunk.traceState.push(nullIfEmpty(escapeField(wire.traceState[i])));
-      chunk.events.push(eventText);
       chunk.links.push(spanLinks ? encodeLinks(spanLinks) : null);
-      // Per trace (spans of a trace usually come together): its index entry and time bounds.
-      if (lastTrace < 0 || !sameTrace(traceId, lastTrace, i)) {
-        lastTrace = i;
-        traceKey = (tv.getBigUint64(i * 16) << 64n) | tv.getBigUint64(i * 16 + 8);
+      chunk.op[r] = this.op(ints[k + I_OP]);
+      chunk.resource[r] = resourceIds[ints[k + I_RESOURCE]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
+      chunk.scope[r] = scopeIds[ints[k + I_SCOPE]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE));
+      chunk.status[r] = ints[k + I_STATUS];
+      chunk.flags[r] = ints[k + I_FLAGS];
+      chunk.droppedAttrs[r] = ints[k + I_DROPPED_ATTRS];
+      chunk.droppedEvents[r] = ints[k + I_DROPPED_EVENTS];
+      chunk.droppedLinks[r] = ints[k + I_DROPPED_LINKS];
+      chunk.keyset[r] = keyset.id;
+      if (runFrom < 0 || !sameTrace(traceId, runFrom, i)) {
+        endRun();
+        runFrom = i;
+        runHi = sHi;
+        runLo = sLo;
+      } else if (sHi > runHi || (sHi === runHi && sLo > runLo)) {
+        runHi = sHi;
+        runLo = sLo;
       }
-      const start = (BigInt(sHi) << 32n) | BigInt(sLo);
-      const prev = index.get(traceKey);
-      if (prev === undefined || start > prev) index.set(traceKey, start);
       if (chunk.full) this.spansAppender.appendDataChunk(chunk.take(grp));
     }
+    endRun();
     if (minHi !== Infinity) {
       const min = (BigInt(minHi) << 32n) | BigInt(minLo);
       if (min < stats.minStart || stats.minStart === 0n) stats.minStart = min;
     }
+  }
+
+  private keyset(wireId: number): KeysetEntry {
+    const k = this.wireKeysets[wireId];
+    if (k.id < 0) k.id = this.dicts.keyset(k.codes, k.keys);
+    return this.dicts.keysets[k.id];
+  }
+
+  private op(wireId: number): number {
+    const o = this.wireOps[wireId];
+    if (o.id < 0) o.id = this.dicts.op(o.service, o.name, o.kind);
+    return o.id;
   }
 
   private appendLogs(a: DuckDBAppender, wire: LogWire, grp: bigint): void {
@@ -364,8 +398,9 @@ function clamp(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
-function nullIfEmpty(s: string): string | null {
-  return s === '' ? null : s;
+/** An empty string is stored as NULL. */
+function setIfAny(column: StringColumn, r: number, text: Uint8Array, from: number, to: number): void {
+  if (to > from) column.set(r, text, from, to);
 }
 
 function sameTrace(ids: Uint8Array, a: number, b: number): boolean {
