@@ -92,6 +92,15 @@ async function stored(store: Store, traceId: string): Promise<Span[]> {
   return (await store.getTraces([traceId]))[0]?.spans ?? [];
 }
 
+/** Polls `check` until it returns true or `timeoutMs` passes (decisions run on timers: no fixed sleeps). */
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('redaction and attributes processors', () => {
   it('a card number or an email in an attribute never reaches the store', async () => {
     const { store, http } = await start({
@@ -179,7 +188,8 @@ describe('tail sampling', () => {
   it('keeps error and slow traces whole, and respects the probabilistic baseline', async () => {
     const { store, http, collector } = await start({
       tail_sampling: {
-        decision_wait: '300ms',
+        // Long enough that both requests of a trace arrive before its decision, even on a busy machine.
+        decision_wait: '3s',
         policies: [
           { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
           { name: 'slow', type: 'latency', latency: { threshold_ms: 500 } },
@@ -194,7 +204,11 @@ describe('tail sampling', () => {
     const all = [...errors, ...slow, ...normal];
     expect((await post(http, all.map((t) => t[0]))).status).toBe(200);
     expect((await post(http, all.flatMap((t) => t.slice(1)))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1200));
+    // Every trace decided and sent on: each buffered gauge (undecided and to-send spans, traces) is 0.
+    await eventually(() => {
+      const gauges = collector.telemetry.render().split('\n').filter((line) => line.startsWith('tracelight_tail_sampling_buffered_'));
+      return gauges.length === 3 && gauges.every((line) => line.endsWith(' 0'));
+    });
     for (const t of [...errors, ...slow]) expect(await stored(store, t[0].traceId)).toHaveLength(t.length);
     const kept = await store.getTraces(normal.map((t) => t[0].traceId));
     expect(kept.length).toBeGreaterThan(1500 * 0.1 - 50);
@@ -217,7 +231,7 @@ describe('tail sampling', () => {
     expect((await post(http, t.slice(1))).status).toBe(200);
     await new Promise((r) => setTimeout(r, 400));
     expect((await post(http, t.slice(0, 1))).status).toBe(200);
-    expect(await stored(store, t[0].traceId)).toHaveLength(4);
+    await eventually(async () => (await stored(store, t[0].traceId)).length === 4);
     const big = makeTrace({ n: 8 });
     expect((await post(http, big)).status).toBe(200);
     const refused = await post(http, makeTrace({ n: 5 }));
