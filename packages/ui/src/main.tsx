@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import { traceSource } from './api/trace-source.js';
 import { App } from './app.js';
 
 performance.mark('tracelight:app-start');
@@ -17,6 +18,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Opening a trace link: get the worker going before React renders anything.
+if (/^#\/(trace|compare)\//.test(location.hash)) traceSource.warmUp();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

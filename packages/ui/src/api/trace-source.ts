@@ -20,7 +20,7 @@ let worker: Worker | undefined;
 let seq = 0;
 const pending = new Map<number, Pending>();
 
-function call<T>(body: Body): Promise<T> {
+function ensureWorker(): Worker {
   if (!worker) {
     worker = new Worker(new URL('./trace-worker.ts', import.meta.url), { type: 'module', name: 'tracelight-traces' });
     worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
@@ -38,15 +38,22 @@ function call<T>(body: Body): Promise<T> {
     const init: WorkerRequest = { id: ++seq, type: 'init', base: apiBase() };
     worker.postMessage(init);
   }
+  return worker;
+}
+
+function call<T>(body: Body): Promise<T> {
+  const w = ensureWorker();
   const id = ++seq;
   return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    worker!.postMessage({ ...body, id });
+    w.postMessage({ ...body, id });
   });
 }
 
 /** Traces through the worker: models for the views, single spans for the detail panel. */
 export const traceSource = {
+  /** Starts the worker ahead of the first request (its script loads while the page renders). */
+  warmUp: (): void => void ensureWorker(),
   load: (key: string) => call<LoadedTrace>({ type: 'load', key }),
   upload: (file: Blob) => call<UploadedTrace[]>({ type: 'upload', file }),
   span: (key: string, row: number) => call<SpanDetail>({ type: 'span', key, row }),

@@ -48,7 +48,10 @@ function Charts({ metrics, seriesKey, title }: { metrics: Metrics; seriesKey: st
     const calls = seriesByKey(metrics.calls).get(seriesKey) ?? [];
     const errors = seriesByKey(metrics.errors).get(seriesKey) ?? [];
     const lat = metrics.lat.map((f) => seriesByKey(f).get(seriesKey) ?? []);
+    const times = [calls, errors, ...lat].flatMap((points) => points.map((p) => p[0]));
+    const xRange: [number, number] | undefined = times.length > 0 ? [Math.min(...times), Math.max(...times)] : undefined;
     return {
+      xRange,
       rate: [{ label: 'requests/s', color: '#4e79a7', points: calls }] as ChartLine[],
       errors: [{ label: 'error rate', color: '#e15759', points: errors }] as ChartLine[],
       latency: QUANTILES.map((x, i) => ({ label: x.label, color: x.color, points: lat[i] })) as ChartLine[],
@@ -62,15 +65,15 @@ function Charts({ metrics, seriesKey, title }: { metrics: Metrics; seriesKey: st
       <div className="charts">
         <div className="panel chart-box">
           <h3>Request rate</h3>
-          <TimeChart lines={lines.rate} format={fmtRate} testId="chart-rate" />
+          <TimeChart lines={lines.rate} format={fmtRate} testId="chart-rate" xRange={lines.xRange} />
         </div>
         <div className="panel chart-box">
           <h3>Error rate</h3>
-          <TimeChart lines={lines.errors} format={fmtPct} testId="chart-errors" />
+          <TimeChart lines={lines.errors} format={fmtPct} testId="chart-errors" xRange={lines.xRange} />
         </div>
         <div className="panel chart-box">
           <h3>Latency</h3>
-          <TimeChart lines={lines.latency} format={fmtMs} testId="chart-latency" />
+          <TimeChart lines={lines.latency} format={fmtMs} testId="chart-latency" xRange={lines.xRange} />
         </div>
       </div>
     </>

@@ -10,7 +10,20 @@ export interface ChartLine extends Series {
 }
 
 /** A time-series chart (uPlot: canvas, small and fast). Recreated when the theme or the lines change. */
-export function TimeChart({ lines, format, height = 180, testId }: { lines: readonly ChartLine[]; format: (v: number) => string; height?: number; testId?: string }) {
+export function TimeChart({
+  lines,
+  format,
+  height = 180,
+  testId,
+  xRange,
+}: {
+  lines: readonly ChartLine[];
+  format: (v: number) => string;
+  height?: number;
+  testId?: string;
+  /** Epoch seconds shown on the x axis (so charts side by side line up); default: the data's. */
+  xRange?: readonly [number, number];
+}) {
   const host = useRef<HTMLDivElement>(null);
   const width = useWidth(host, 400);
   const theme = useUi((s) => s.theme);
@@ -27,7 +40,7 @@ export function TimeChart({ lines, format, height = 180, testId }: { lines: read
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      scales: { x: xRange ? { time: true, range: () => [xRange[0], xRange[1]] } : { time: true } },
       axes: [axis, { ...axis, size: 64, values: (_u, vals) => vals.map((v) => (v == null ? '' : format(v))) }],
       series: [
         {},
@@ -48,7 +61,7 @@ export function TimeChart({ lines, format, height = 180, testId }: { lines: read
       chart.current = null;
     };
     // Width changes resize the chart instead of rebuilding it (below), so width is left out here.
-  }, [lines, theme, height, format]);
+  }, [lines, theme, height, format, xRange]);
   useEffect(() => {
     chart.current?.setSize({ width, height });
   }, [width, height]);

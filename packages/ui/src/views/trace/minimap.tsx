@@ -22,8 +22,8 @@ export function Minimap({ model, zoom, onZoom }: { model: TraceModel; zoom: read
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    // Drawn after the timeline is on screen: it does not hold up the first paint of a big trace.
-    const handle = requestAnimationFrame(() => {
+    // Drawn once the timeline is on screen and idle: it does not hold up a big trace's first paint.
+    const draw = () => {
       const dpr = window.devicePixelRatio || 1;
       c.width = Math.max(1, Math.floor(width * dpr));
       c.height = Math.floor(HEIGHT * dpr);
@@ -45,8 +45,13 @@ export function Minimap({ model, zoom, onZoom }: { model: TraceModel; zoom: read
         const w = Math.max(1, (model.duration[r] / total) * c.width);
         ctx.fillRect(x, (r / n) * c.height, w, rowH);
       }
-    });
-    return () => cancelAnimationFrame(handle);
+    };
+    if (typeof requestIdleCallback === 'function') {
+      const handle = requestIdleCallback(draw, { timeout: 500 });
+      return () => cancelIdleCallback(handle);
+    }
+    const handle = setTimeout(draw, 50);
+    return () => clearTimeout(handle);
   }, [model, width, theme]);
 
   const frac = (e: { clientX: number }) => {

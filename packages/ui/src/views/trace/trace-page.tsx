@@ -6,7 +6,7 @@ import { formatDuration, formatTimestamp } from '../../model/format.js';
 import type { TraceModel } from '../../model/trace-model.js';
 import { mainRoot } from '../../model/trace-model.js';
 import { href, navigate, safeTraceId, setParams, useRoute } from '../../state/router.js';
-import { CopyButton, ErrorBox, ErrorCount, Loading, ServiceChip } from '../common/common.js';
+import { CopyButton, ErrorBox, Loading, ServiceChip } from '../common/common.js';
 import { FlameView } from './flame-view.js';
 import { Minimap } from './minimap.js';
 import { SpanDetail } from './span-detail.js';
