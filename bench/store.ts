@@ -2,6 +2,10 @@
 // a store and measures insert rate, trace-by-id, search, service-overview aggregation, bytes per
 // span on disk, peak RSS and the main thread's event-loop lag while writing.
 //
+// The spans are generated before the clock starts: a pool of up to 200k spans, replayed with
+// fresh trace and span ids and later times once used up (see `replay`). So the CPU time, the
+// event-loop lag and the rate measure the store (and the writer's hand-off), not the generator.
+//
 //   node --import ./packages/store-duckdb/src/internal/source-hooks.mjs bench/store.ts \
 //     [--stores=duckdb,clickhouse] [--spans=1000000,10000000] [--queries=200] [--concurrency=32]
 //
@@ -14,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { bytesToHex, TracelightError } from '@tracelight/core';
+import type { SpanBatch } from '@tracelight/core';
 import type { TraceQuery } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
 import { createRandom, createTraceGenerator } from '../test/fixtures/index.js';
@@ -24,6 +29,38 @@ const RESULTS = join(HERE, 'results', 'store.json');
 const SPANS_PER_TRACE = 20;
 const TRACES_PER_BATCH = 25; // 500 spans: about what an OTel SDK exports at once (512)
 const WINDOW_NANO = 6n * 3600n * 1_000_000_000n; // the data covers the last 6 hours
+const POOL_SPANS = 200_000;
+
+/**
+ * A pool batch written again as new traces: trace ids get their last 8 bytes, and span and
+ * parent ids all 8, XORed with masks of the round (so parents still match, roots stay roots),
+ * times move on by `shift`. Attribute values and events are the pool's (shared, not copied).
+ */
+function replay(batch: SpanBatch, round: number, shift: bigint, length: number): SpanBatch {
+  if (round === 0 && length === batch.length) return batch;
+  const mask = new Uint8Array(8);
+  new DataView(mask.buffer).setUint32(0, Math.imul(round, 0x9e3779b1) >>> 0);
+  new DataView(mask.buffer).setUint32(4, Math.imul(round ^ 0x5bd1e995, 0x85ebca6b) >>> 0);
+  const traceId = batch.traceId.slice(0, length * 16);
+  const spanId = batch.spanId.slice(0, length * 8);
+  const parentSpanId = batch.parentSpanId.slice(0, length * 8);
+  for (let i = 0; i < length; i++) {
+    let root = true;
+    for (let k = 0; k < 8; k++) if (parentSpanId[i * 8 + k] !== 0) root = false;
+    for (let k = 0; k < 8; k++) {
+      traceId[i * 16 + 8 + k] ^= mask[k];
+      spanId[i * 8 + k] ^= mask[k];
+      if (!root) parentSpanId[i * 8 + k] ^= mask[k];
+    }
+  }
+  const startTimeUnixNano = batch.startTimeUnixNano.slice(0, length);
+  const endTimeUnixNano = batch.endTimeUnixNano.slice(0, length);
+  for (let i = 0; i < length; i++) {
+    startTimeUnixNano[i] += shift;
+    endTimeUnixNano[i] += shift;
+  }
+  return { ...batch, length, traceId, spanId, parentSpanId, startTimeUnixNano, endTimeUnixNano };
+}
 
 interface Percentiles {
   readonly p50: number;
@@ -50,6 +87,10 @@ interface CaseResult {
   readonly busyRetries: number;
   /** CPU time of the whole process (all threads) during the load, per span: robust to a shared machine. */
   readonly loadCpuMicrosPerSpan: number;
+  /** The same, of the main thread only (encoding and hand-off, replies). */
+  readonly loadMainCpuMicrosPerSpan: number;
+  /** DuckDB: bytes per span of each column of `spans` (and trace_index), free blocks included in the total only. */
+  readonly bytesPerSpanByColumn?: Record<string, number>;
   readonly loadAverageAtStart: number;
   readonly measuredAt: string;
 }
@@ -88,7 +129,11 @@ async function runCase(storeName: string, spans: number, queries: number, concur
     const traces = Math.ceil(spans / SPANS_PER_TRACE);
     const now = BigInt(Date.now()) * 1_000_000n;
     const start = now - WINDOW_NANO;
-    const generator = createTraceGenerator({ seed: 42, startTimeUnixNano: start, traceIntervalNano: WINDOW_NANO / BigInt(traces) });
+    const interval = WINDOW_NANO / BigInt(traces);
+    const generator = createTraceGenerator({ seed: 42, startTimeUnixNano: start, traceIntervalNano: interval });
+    const poolTraces = Math.min(traces, POOL_SPANS / SPANS_PER_TRACE);
+    const pool: SpanBatch[] = [];
+    for (let t = 0; t < poolTraces; t += TRACES_PER_BATCH) pool.push(generator.nextBatch(Math.min(TRACES_PER_BATCH, poolTraces - t)));
     const sampleEvery = Math.max(1, Math.floor(traces / 2000));
     const sampleIds: string[] = [];
 
@@ -99,12 +144,17 @@ async function runCase(storeName: string, spans: number, queries: number, concur
     const inflight = new Set<Promise<void>>();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const main0 = process.threadCpuUsage();
     lag.enable();
-    for (let written = 0; written < traces; written += TRACES_PER_BATCH) {
-      const batch = generator.nextBatch(Math.min(TRACES_PER_BATCH, traces - written));
+    for (let written = 0, b = 0; written < traces; b++) {
+      const round = Math.floor(b / pool.length);
+      const template = pool[b % pool.length];
+      const count = Math.min(template.length / SPANS_PER_TRACE, traces - written);
+      const batch = replay(template, round, BigInt(round * poolTraces) * interval, count * SPANS_PER_TRACE);
       for (let i = 0; i < batch.length; i += SPANS_PER_TRACE) {
-        if (((written * SPANS_PER_TRACE + i) / SPANS_PER_TRACE) % sampleEvery === 0) sampleIds.push(bytesToHex(batch.traceId, i * 16, 16));
+        if ((written + i / SPANS_PER_TRACE) % sampleEvery === 0) sampleIds.push(bytesToHex(batch.traceId, i * 16, 16));
       }
+      written += count;
       const write = async (): Promise<void> => {
         for (;;) {
           const t = performance.now();
@@ -128,6 +178,7 @@ async function runCase(storeName: string, spans: number, queries: number, concur
     await Promise.all(inflight);
     const loadSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const mainCpu = process.threadCpuUsage(main0);
     lag.disable();
 
     // Queries over what was loaded.
@@ -163,7 +214,7 @@ async function runCase(storeName: string, spans: number, queries: number, concur
       store.getMetrics({ serviceNames: [random.pick(services)], groupByOperation: true, startTimeUnixNano: start, endTimeUnixNano: now + 1n, stepNano: 3600n * 1_000_000_000n }),
     );
 
-    const { diskBytes, serverPeakRssBytes } = await bench.finish();
+    const { diskBytes, serverPeakRssBytes, columnBytes } = await bench.finish();
     const stats = lag.count > 0 ? { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 } : { p99: 0, max: 0 };
     return {
       store: storeName,
@@ -183,6 +234,8 @@ async function runCase(storeName: string, spans: number, queries: number, concur
       writeCallP99Ms: percentiles(writeCalls).p99,
       busyRetries,
       loadCpuMicrosPerSpan: round((cpu.user + cpu.system) / spans, 1),
+      loadMainCpuMicrosPerSpan: round((mainCpu.user + mainCpu.system) / spans, 1),
+      ...(columnBytes ? { bytesPerSpanByColumn: Object.fromEntries(Object.entries(columnBytes).map(([c, b]) => [c, round(b / spans)])) } : {}),
       loadAverageAtStart: round(loadAverageAtStart),
       measuredAt: new Date().toISOString(),
     };
@@ -214,7 +267,7 @@ function printTable(results: CaseResult[]): void {
     ['peak RSS MiB (bench / server)', (r) => `${r.peakRssMiB} / ${r.serverPeakRssMiB}`],
     ['event-loop lag p99 / max ms', (r) => `${r.eventLoopLagP99Ms} / ${r.eventLoopLagMaxMs}`],
     ['writeSpans call p99 ms', (r) => String(r.writeCallP99Ms)],
-    ['load CPU µs/span (all threads)', (r) => String(r.loadCpuMicrosPerSpan ?? '')],
+    ['load CPU µs/span (all threads / main)', (r) => `${r.loadCpuMicrosPerSpan ?? ''} / ${r.loadMainCpuMicrosPerSpan ?? ''}`],
     ['load average at start', (r) => String(r.loadAverageAtStart)],
   ];
   const table = [['', ...cols], ...rows.map(([label, f]) => [label, ...results.map(f)])];

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, rmSync, statSync, mkdtempSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '@tracelight/store';
+import { columnBytes } from './store-columns.js';
 
 /** A store under benchmark, with what the benchmark needs beyond the Store contract. */
 export interface BenchStore {
@@ -10,7 +11,7 @@ export interface BenchStore {
    * Shuts the store down (stores may compact on the way) and reports the bytes its data takes on
    * disk, and the peak RSS of server processes outside this one (0 for embedded stores).
    */
-  finish(): Promise<{ diskBytes: number; serverPeakRssBytes: number }>;
+  finish(): Promise<{ diskBytes: number; serverPeakRssBytes: number; columnBytes?: Record<string, number> }>;
   /** Removes everything `create` made (servers stopped, folders deleted). Idempotent. */
   cleanup(): Promise<void>;
 }
@@ -43,7 +44,7 @@ export function peakRssOf(pid: number): number {
 const duckdb: BenchStoreFactory = {
   name: 'duckdb',
   async create() {
-    const { createDuckDBStore } = await import('@tracelight/store-duckdb');
+    const { createDuckDBStore, DUCKDB_FILE } = await import('@tracelight/store-duckdb');
     const dir = mkdtempSync(join(process.env.TRACELIGHT_BENCH_DIR ?? tmpdir(), 'tracelight-bench-duckdb-'));
     // Defaults otherwise (512 MiB memory limit, DuckDB's threads); no age retention during a run.
     const store = createDuckDBStore({ dataDir: dir, maxAgeMs: 0 });
@@ -52,7 +53,11 @@ const duckdb: BenchStoreFactory = {
       store,
       async finish() {
         await store.shutdown();
-        return { diskBytes: folderBytes(dir), serverPeakRssBytes: 0 };
+        const file = join(dir, DUCKDB_FILE);
+        const spans = await columnBytes(file, 'spans');
+        const index = await columnBytes(file, 'trace_index');
+        const columns = Object.fromEntries([...spans.columns, ...index.columns.map((c) => ({ ...c, column: `trace_index.${c.column}` }))].map((c) => [c.column, c.bytes]));
+        return { diskBytes: folderBytes(dir), serverPeakRssBytes: 0, columnBytes: columns };
       },
       async cleanup() {
         await store.shutdown();
