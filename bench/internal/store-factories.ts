@@ -47,7 +47,9 @@ const duckdb: BenchStoreFactory = {
     const { createDuckDBStore, DUCKDB_FILE } = await import('@tracelight/store-duckdb');
     const dir = mkdtempSync(join(process.env.TRACELIGHT_BENCH_DIR ?? tmpdir(), 'tracelight-bench-duckdb-'));
     // Defaults otherwise (512 MiB memory limit, DuckDB's threads); no age retention during a run.
-    const store = createDuckDBStore({ dataDir: dir, maxAgeMs: 0 });
+    // TRACELIGHT_BENCH_DUCKDB_THREADS overrides the threads, for comparisons.
+    const threads = Number(process.env.TRACELIGHT_BENCH_DUCKDB_THREADS ?? 0);
+    const store = createDuckDBStore({ dataDir: dir, maxAgeMs: 0, ...(threads > 0 ? { threads } : {}) });
     await store.start();
     return {
       store,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogBatch, SpanBatch } from '@tracelight/core';
@@ -12,7 +13,12 @@ export interface DuckDBStoreOptions {
   readonly dataDir?: string;
   /** DuckDB's memory limit (its own default would be 80% of RAM). Default 512 MiB. */
   readonly memoryLimitBytes?: number;
-  /** DuckDB's threads. Default: DuckDB's choice (one per core). */
+  /**
+   * DuckDB's threads. Default (0): one per core but one, at least one. The cores left are for
+   * this process's main thread and the store's worker; with a thread per core, DuckDB's threads
+   * spin waiting for each other's tasks and took 25 % more CPU per span written on two cores,
+   * and searches were slower, not faster (docs/adr/0002-duckdb-schema.md).
+   */
   readonly threads?: number;
   /** Spans and logs older than this are deleted. Default 7 days; 0 keeps everything. */
   readonly maxAgeMs?: number;
@@ -75,7 +81,7 @@ function resolveOptions(options: DuckDBStoreOptions): WorkerConfig & { maxQueued
   return {
     path: resolve(o.dataDir, DUCKDB_FILE),
     memoryLimitBytes: count('memoryLimitBytes', 64 * 1024 * 1024),
-    threads: count('threads', 0) || undefined,
+    threads: count('threads', 0) || Math.max(1, availableParallelism() - 1),
     maxGroupSpans: count('maxGroupSpans', 1),
     dedupWindowSpans: count('dedupWindowSpans', 1024),
     maxAgeNano: BigInt(Math.floor(count('maxAgeMs', 0))) * 1_000_000n,

@@ -17,7 +17,7 @@ export interface DuckDBStoreStats extends StoreStats {
 export interface WorkerConfig {
   readonly path: string;
   readonly memoryLimitBytes: number;
-  readonly threads: number | undefined;
+  readonly threads: number;
   readonly maxGroupSpans: number;
   readonly dedupWindowSpans: number;
   /** 0 = no age limit. */

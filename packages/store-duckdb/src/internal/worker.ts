@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const instance = await DuckDBInstance.create(config.path, {
     memory_limit: `${Math.floor(config.memoryLimitBytes / 1024 / 1024)}MiB`,
     checkpoint_threshold: `${Math.floor(config.checkpointThresholdBytes / 1024 / 1024)}MiB`,
-    ...(config.threads ? { threads: String(config.threads) } : {}),
+    threads: String(config.threads),
   });
   const admin = await instance.connect();
   for (const ddl of DDL) await admin.run(ddl);
