@@ -13,7 +13,7 @@ import { chromiumAvailable, launchChromium, watchPage } from './helpers/browser.
 import type { SentTrace, SpanPlan } from './helpers/otel-traces.js';
 import { createTraceSender } from './helpers/otel-traces.js';
 import type { UiServer } from './helpers/ui-server.js';
-import { buildUi, startUiServer } from './helpers/ui-server.js';
+import { ensureUiDist, startUiServer } from './helpers/ui-server.js';
 
 const SHOTS = 'test-results/ui-hostile';
 const pwn = (tag: string) => `window.__pwned=(window.__pwned||[]).concat('${tag}')`;
@@ -37,7 +37,6 @@ let page: Page;
 let problems: PageProblems;
 let hostile: SentTrace;
 let plain: SentTrace;
-let removeBuild = () => {};
 const hasChromium = chromiumAvailable();
 
 function hostilePlan(link: { traceId: string; spanId: string }): SpanPlan {
@@ -67,9 +66,7 @@ function hostilePlan(link: { traceId: string; spanId: string }): SpanPlan {
 beforeAll(async () => {
   if (!hasChromium) return;
   mkdirSync(SHOTS, { recursive: true });
-  const built = await buildUi();
-  removeBuild = built.remove;
-  server = await startUiServer({ distDir: built.dir });
+  server = await startUiServer({ distDir: ensureUiDist() });
   // The hostile scope name and a resource attribute ride on every span of this sender.
   const sender = createTraceSender(server.otlpTracesUrl, { 'deployment.environment.name': P.htmlValue, [P.key]: P.value }, P.scope);
   try {
@@ -88,7 +85,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.shutdown();
-  removeBuild();
 });
 
 /** What the DOM holds that data must never have created. */

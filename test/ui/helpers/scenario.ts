@@ -82,6 +82,23 @@ export function checkoutPlan(variant: 'fast' | 'slow'): SpanPlan {
 }
 
 export function cartErrorPlan(): SpanPlan {
+  const cart: SpanPlan = {
+    service: 'cart',
+    name: 'GET /cart/items',
+    kind: SpanKind.SERVER,
+    start: 10,
+    end: 100,
+    error: 'redis timeout',
+    attributes: http('GET', '/cart/items', 500),
+    events: [
+      {
+        name: 'exception',
+        at: 99,
+        attributes: { 'exception.type': 'TimeoutError', 'exception.message': 'redis GET timed out after 75ms', 'exception.stacktrace': 'TimeoutError: redis GET timed out\n    at Redis.get (/app/cart.js:42)' },
+      },
+    ],
+    children: [{ service: 'cart', name: 'redis GET', kind: SpanKind.CLIENT, start: 20, end: 95, error: 'timeout', attributes: { 'db.system': 'redis' } }],
+  };
   return {
     service: 'frontend',
     name: 'GET /cart',
@@ -92,21 +109,13 @@ export function cartErrorPlan(): SpanPlan {
     error: 'upstream failed',
     children: [
       {
-        service: 'cart',
-        name: 'GET /cart/items',
-        kind: SpanKind.SERVER,
-        start: 10,
-        end: 100,
-        error: 'redis timeout',
-        attributes: http('GET', '/cart/items', 500),
-        events: [
-          {
-            name: 'exception',
-            at: 99,
-            attributes: { 'exception.type': 'TimeoutError', 'exception.message': 'redis GET timed out after 75ms', 'exception.stacktrace': 'TimeoutError: redis GET timed out\n    at Redis.get (/app/cart.js:42)' },
-          },
-        ],
-        children: [{ service: 'cart', name: 'redis GET', kind: SpanKind.CLIENT, start: 20, end: 95, error: 'timeout', attributes: { 'db.system': 'redis' } }],
+        service: 'frontend',
+        name: 'GET cart',
+        kind: SpanKind.CLIENT,
+        start: 5,
+        end: 105,
+        attributes: { 'server.address': 'cart', 'http.request.method': 'GET', 'http.response.status_code': 500 },
+        children: [cart],
       },
     ],
   };

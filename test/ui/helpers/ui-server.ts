@@ -1,9 +1,9 @@
 // A Tracelight server for the browser tests and the UI benchmark: the real OTLP receiver
 // (createCollector, OTLP/HTTP on a free port) writing into a real in-memory store, and the real
-// query handler serving the API and a fresh build of packages/ui on another free port.
-// (`tracelight start` will serve the same once the CLI mounts the UI; until then this is it.)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// query handler serving the API and packages/ui/dist on another free port: what `tracelight
+// start` runs, in-process (the hostile-input test and the UI benchmark use it; test/ui/ui.test.ts
+// runs the real `tracelight start`).
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Collector } from '@tracelight/collector';
@@ -16,20 +16,18 @@ import { createMemoryStore } from '@tracelight/store';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const UI_PACKAGE = join(ROOT, 'packages/ui');
 
-/** Builds packages/ui with Vite into a fresh temporary folder (no shared state between test files). */
-export async function buildUi(): Promise<{ dir: string; remove(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tracelight-ui-'));
-  const { build } = await import('vite');
-  // A production build even under Vitest, which sets NODE_ENV=test (Vite would compile JSX for
-  // React's development runtime).
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: join(UI_PACKAGE, 'vite.config.ts'), root: UI_PACKAGE, mode: 'production', logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * packages/ui/dist, built first when it is missing or older than its sources (under a lock, so
+ * test files running at once build it once and never while another serves it). Returns its path.
+ */
+export function ensureUiDist(): string {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'build-ui.mjs');
+  const hasFlock = spawnSync('flock', ['--version']).status === 0;
+  const run = hasFlock
+    ? spawnSync('flock', ['/tmp/tracelight-ui-build.lock', process.execPath, script], { cwd: ROOT, encoding: 'utf8' })
+    : spawnSync(process.execPath, [script], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`building packages/ui failed:\n${run.stdout}\n${run.stderr}`);
+  return join(UI_PACKAGE, 'dist');
 }
 
 export interface UiServer {

@@ -18,6 +18,15 @@ describe('layoutServiceMap', () => {
     expect(layout.edges.every((e) => !e.back)).toBe(true);
   });
 
+  it('puts a caller nobody calls next to its callee', () => {
+    const layout = layoutServiceMap([
+      { parent: 'web', child: 'api', callCount: 1 },
+      { parent: 'api', child: 'db', callCount: 1 },
+      { parent: 'batch', child: 'db', callCount: 1 },
+    ]);
+    expect(Object.fromEntries(layout.nodes.map((n) => [n.name, n.layer]))).toEqual({ web: 0, api: 1, db: 2, batch: 1 });
+  });
+
   it('breaks cycles and marks self-calls, deterministically', () => {
     const links = [
       { parent: 'a', child: 'b', callCount: 1 },

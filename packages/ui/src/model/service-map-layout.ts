@@ -78,6 +78,8 @@ export function layoutServiceMap(links: readonly MapEdgeInput[], options: MapLay
   }
   const forward: number[][] = out.map((list, v) => list.filter((w) => !back.has(`${v}>${w}`)));
 
+  const inDegreeForward = (v: number) => forward.reduce((n, list) => n + (list.includes(v) ? 1 : 0), 0);
+
   // Longest-path layering over the acyclic forward edges (Kahn order).
   const layer = new Array<number>(names.length).fill(0);
   const inF = new Array<number>(names.length).fill(0);
@@ -89,6 +91,11 @@ export function layoutServiceMap(links: readonly MapEdgeInput[], options: MapLay
       layer[w] = Math.max(layer[w], layer[v] + 1);
       if (--inF[w] === 0) queue.push(w);
     }
+  }
+  // A caller nobody calls sits just left of its nearest callee, not in the first column (a batch
+  // job that only writes to the database belongs next to the database).
+  for (const v of names.keys()) {
+    if (inDegreeForward(v) === 0 && forward[v].length > 0) layer[v] = Math.max(0, Math.min(...forward[v].map((w) => layer[w])) - 1);
   }
   const layerCount = names.length === 0 ? 0 : Math.max(...layer) + 1;
   const layers: number[][] = Array.from({ length: layerCount }, () => []);
