@@ -2,7 +2,10 @@
 // before the clock starts, so CPU time and event-loop lag are the store's alone.
 //
 //   node --import ./packages/store-duckdb/src/internal/source-hooks.mjs bench/internal/store-profile.ts \
-//     [--spans=200000] [--concurrency=32] [--keep] [--cpu-prof is a node flag: add it before --import]
+//     [--spans=200000] [--concurrency=32] [--threads=N] [--keep] [--generate-only]
+//
+// CPU time is inflated when the machine is busy; instructions are not: under
+// `perf stat -e instructions:u`, a run minus a --generate-only run counts the store's work.
 //
 // Prints wall-clock rate, CPU µs/span (whole process, main thread, writer worker, the rest =
 // DuckDB's threads), event-loop lag, bytes/span and each column's bytes/span.
@@ -28,6 +31,8 @@ const g0 = performance.now();
 const batches: SpanBatch[] = [];
 for (let t = 0; t < traces; t += 25) batches.push(generator.nextBatch(Math.min(25, traces - t)));
 const genMs = performance.now() - g0;
+// With --generate-only: stop here (a baseline for `perf stat -e instructions` of the whole run).
+if (process.argv.includes('--generate-only')) process.exit(0);
 
 const dir = mkdtempSync(join(process.env.TRACELIGHT_BENCH_DIR ?? tmpdir(), 'tracelight-profile-'));
 const store = createDuckDBStore({ dataDir: dir, maxAgeMs: 0, ...(arg('threads', '') ? { threads: Number(arg('threads', '')) } : {}) });

@@ -114,6 +114,23 @@ interface KeysetNode {
   id: number;
   /** key -> child by type code index */
   readonly next: Map<string, (KeysetNode | undefined)[]>;
+  /** The child taken last: spans of one instrumentation repeat their keys, so this usually hits. */
+  lastKey: string | undefined;
+  lastCode: number;
+  lastChild: KeysetNode | undefined;
+}
+
+const newNode = (): KeysetNode => ({ id: -1, next: new Map(), lastKey: undefined, lastCode: -1, lastChild: undefined });
+
+function childOf(node: KeysetNode, key: string, code: number): KeysetNode {
+  if (key === node.lastKey && code === node.lastCode) return node.lastChild!;
+  let byCode = node.next.get(key);
+  if (!byCode) node.next.set(key, (byCode = []));
+  const child = (byCode[code] ??= newNode());
+  node.lastKey = key;
+  node.lastCode = code;
+  node.lastChild = child;
+  return child;
 }
 
 /**
@@ -123,7 +140,7 @@ interface KeysetNode {
  * that fails to encode half-way loses none.
  */
 export class WireDictionary {
-  private readonly root: KeysetNode = { id: -1, next: new Map() };
+  private readonly root: KeysetNode = newNode();
   private keysets = 0;
   private readonly opTree = new Map<string, Map<string, number[]>>();
   private ops = 0;
@@ -141,7 +158,11 @@ export class WireDictionary {
     return this.root;
   }
 
+  private last: { service: string; name: string; kind: SpanKind; id: number } = { service: '', name: '', kind: 0, id: -1 };
+
   op(service: string, name: string, kind: SpanKind): number {
+    const last = this.last;
+    if (name === last.name && service === last.service && kind === last.kind && last.id >= 0) return last.id;
     let names = this.opTree.get(service);
     if (!names) this.opTree.set(service, (names = new Map()));
     let byKind = names.get(name);
@@ -151,6 +172,7 @@ export class WireDictionary {
       id = byKind[kind] = this.ops++;
       this.unsentOps.push([id, service, name, kind]);
     }
+    this.last = { service, name, kind, id };
     return id;
   }
 
@@ -164,10 +186,16 @@ export class WireDictionary {
 
 /** A growing UTF-8 buffer of escaped strings, with each string's end offset. */
 class TextWriter {
-  bytes = new Uint8Array(64 * 1024);
-  ends = new Uint32Array(4096);
+  bytes: Uint8Array;
+  ends: Uint32Array;
   pos = 0;
   count = 0;
+
+  /** Room for about `strings` strings of `bytes` bytes in all (it grows when more come). */
+  constructor(strings: number, bytes: number) {
+    this.bytes = new Uint8Array(bytes);
+    this.ends = new Uint32Array(strings);
+  }
 
   private room(bytes: number): void {
     if (this.pos + bytes > this.bytes.length) {
@@ -235,7 +263,7 @@ const encoder = new TextEncoder();
 export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWire {
   const n = batch.length;
   const ints = new Uint32Array(n * INTS_PER_SPAN);
-  const text = new TextWriter();
+  const text = new TextWriter(n * 20, n * 256);
   const links: [number, readonly SpanLink[]][] = [];
   const services = batch.resources.map(serviceNameOf);
   const fallbackService = services[0] ?? serviceNameOf(EMPTY_RESOURCE);
@@ -249,9 +277,7 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
       const kv = attributes[j];
       const value = kv.value;
       const code = codeIndex(value);
-      let byCode = node.next.get(kv.key);
-      if (!byCode) node.next.set(kv.key, (byCode = []));
-      node = byCode[code] ??= { id: -1, next: new Map() };
+      node = childOf(node, kv.key, code);
       if (code === 0) {
         text.put(value as string);
       } else {
