@@ -18,6 +18,8 @@ import { enableHttpServerTracing } from './http/server-instrumentation.js';
 import type { InstrumentationName } from './instrumentations.js';
 import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentations.js';
 import { createContextManager } from './internal/context-manager.js';
+import { createIdGenerator } from './internal/id-generator.js';
+import { createSpanStarter } from './internal/span-starter.js';
 import { buildResource } from './internal/resource.js';
 import { enableConsoleLogCorrelation } from './logs/console.js';
 import { keepRandomTraceFlag } from './propagation/random-flag.js';
@@ -142,7 +144,11 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   }
   if (exporter) processors.push(new BatchSpanProcessor({ exporter }));
 
-  const tracerProvider = keepRandomTraceFlag(new TracerProvider({ resource, sampler, spanProcessors: processors }));
+  // Sampling and ids go through the span starter, which lets request paths decide before the SDK.
+  const spanStarter = createSpanStarter({ sampler, idGenerator: createIdGenerator() });
+  const tracerProvider = keepRandomTraceFlag(
+    new TracerProvider({ resource, sampler: spanStarter.sampler, idGenerator: spanStarter.idGenerator, spanProcessors: processors }),
+  );
 
   let loggerProvider: LoggerProvider | undefined;
   const logsOption = options.logs ?? (env.logsExporter === 'none' ? false : true);
@@ -184,6 +190,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
   const stopHttpServer =
     enabled.has('http') && !env.disabled
       ? enableHttpServerTracing({
+          spanStarter,
           traceResponseHeader: options.traceResponseHeader ?? true,
           traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
         })

@@ -19,6 +19,8 @@ import {
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
+import { chainContext } from '../internal/chain-context.js';
+import type { SpanStarter } from '../internal/span-starter.js';
 import { formatTraceparent } from '../propagation/traceparent.js';
 import type { WithRpcMetadata } from './server-hooks.js';
 import { kRpcMetadata, TRACERESPONSE_HEADER } from './server-hooks.js';
@@ -33,6 +35,8 @@ import { kRpcMetadata, TRACERESPONSE_HEADER } from './server-hooks.js';
  */
 
 export interface HttpServerTracingOptions {
+  /** Starts the server span (sampling first, unsampled spans without the SDK). */
+  spanStarter: SpanStarter;
   /** Send `traceresponse` (default true). */
   traceResponseHeader: boolean;
   /** Also send the trace id alone in this header (e.g. `x-trace-id`). */
@@ -74,43 +78,63 @@ function recordRequestAttributes(span: Span, req: IncomingMessage, scheme: strin
 
 function finish(span: Span, res: ServerResponse, rpc: RPCMetadata, method: string): void {
   try {
-    if (span.isRecording()) {
-      const status = res.statusCode;
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-      if (rpc.type === RPCType.HTTP && rpc.route) {
-        span.setAttribute(ATTR_HTTP_ROUTE, rpc.route);
-        span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${rpc.route}`);
-      }
-      if (status >= 500) {
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.setAttribute(ATTR_ERROR_TYPE, String(status));
-      } else if (!res.writableFinished) {
-        // The connection closed before the response was complete.
-        span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
-      }
+    const status = res.statusCode;
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (rpc.type === RPCType.HTTP && rpc.route) {
+      span.setAttribute(ATTR_HTTP_ROUTE, rpc.route);
+      span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${rpc.route}`);
+    }
+    if (status >= 500) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    } else if (!res.writableFinished) {
+      // The connection closed before the response was complete.
+      span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
     }
   } finally {
     span.end();
   }
 }
 
+interface RecordedRequest {
+  span: Span;
+  rpc: RPCMetadata;
+  method: string;
+}
+const kRecorded = Symbol('tracelight.http-server.recorded');
+type TracedResponse = ServerResponse & { [kRecorded]?: RecordedRequest };
+
+// One listener function for every response (no closure per request); only recorded spans need it.
+function onResponseClose(this: TracedResponse): void {
+  const recorded = this[kRecorded];
+  if (recorded !== undefined) finish(recorded.span, this, recorded.rpc, recorded.method);
+}
+
+// Extracted contexts and everything derived from them are chain links, not Map copies.
+const CHAIN_ROOT = chainContext(ROOT_CONTEXT);
+
+/**
+ * Starts the server span and returns the request's context. Non-recorded spans (the unsampled
+ * ones) get no attributes and no listener: only what propagation and `traceresponse` need.
+ */
 function startServerSpan(
   tracer: Tracer,
   req: IncomingMessage & WithRpcMetadata,
-  res: ServerResponse,
+  res: TracedResponse,
   scheme: string,
   options: HttpServerTracingOptions,
-): { span: Span; ctx: Context } | undefined {
+): Context | undefined {
   try {
     const raw = req.method ?? 'GET';
     const method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(
+    const parent = propagation.extract(CHAIN_ROOT, req.headers);
+    const span = options.spanStarter.startSpan(
+      tracer,
       method === '_OTHER' ? 'HTTP' : method,
-      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
+      SpanKind.SERVER,
+      { [ATTR_HTTP_REQUEST_METHOD]: method },
       parent,
     );
-    if (span.isRecording()) recordRequestAttributes(span, req, scheme, method);
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     req[kRpcMetadata] = rpc;
     const sc = span.spanContext();
@@ -120,8 +144,12 @@ function startServerSpan(
     // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
     context.bind(ctx, req);
     context.bind(ctx, res);
-    res.once('close', () => finish(span, res, rpc, method));
-    return { span, ctx };
+    if (span.isRecording()) {
+      recordRequestAttributes(span, req, scheme, method);
+      res[kRecorded] = { span, rpc, method };
+      res.on('close', onResponseClose);
+    }
+    return ctx;
   } catch {
     // instrumentation never breaks the server
     return undefined;
@@ -133,21 +161,22 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
   const original = proto.emit;
   const tracer = trace.getTracer('@tracelight/instrument/http');
-  const emit: Emit = function (this: unknown, event, ...args) {
-    if (event !== 'request' || isTracingSuppressed(context.active())) return original.call(this, event, ...args);
-    const started = startServerSpan(tracer, args[0] as IncomingMessage & WithRpcMetadata, args[1] as ServerResponse, scheme, options);
-    if (!started) return original.call(this, event, ...args);
-    const { span, ctx } = started;
-    return context.with(ctx, () => {
-      try {
-        return original.call(this, event, ...args);
-      } catch (err) {
-        span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw err;
-      }
-    });
-  };
+  const emit = function (this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    if (event !== 'request' || isTracingSuppressed(context.active())) return Reflect.apply(original, this, arguments) as boolean;
+    const request = req as IncomingMessage & WithRpcMetadata;
+    const ctx = startServerSpan(tracer, request, res as TracedResponse, scheme, options);
+    // eslint-disable-next-line prefer-rest-params
+    if (ctx === undefined) return Reflect.apply(original, this, arguments) as boolean;
+    try {
+      return context.with(ctx, original, this, event, req, res);
+    } catch (err) {
+      const span = request[kRpcMetadata]?.span;
+      span?.recordException(err instanceof Error ? err : String(err));
+      span?.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    }
+  } as Emit;
   proto.emit = emit;
   Object.defineProperty(proto, kOriginalEmit, { value: original, configurable: true });
   return () => {

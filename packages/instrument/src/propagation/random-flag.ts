@@ -1,5 +1,5 @@
 import type { Context, Span, SpanOptions, Tracer, TracerProvider } from '@opentelemetry/api';
-import { context as contextApi, isSpanContextValid, trace } from '@opentelemetry/api';
+import { context as contextApi, INVALID_TRACEID, trace } from '@opentelemetry/api';
 import { TRACE_FLAG_RANDOM } from './traceparent.js';
 
 const kPatched = Symbol.for('tracelight.random-flag');
@@ -21,10 +21,14 @@ export function keepRandomTraceFlag<P extends TracerProvider>(provider: P): P {
     tracer.startSpan = (spanName: string, opts?: SpanOptions, ctx?: Context): Span => {
       const span = startSpan(spanName, opts, ctx);
       const sc = span.spanContext();
-      if (isSpanContextValid(sc) && (sc.traceFlags & TRACE_FLAG_RANDOM) === 0) {
+      // Invalid: the shared INVALID_SPAN_CONTEXT of a suppressed span, never to be touched.
+      if ((sc.traceFlags & TRACE_FLAG_RANDOM) === 0 && sc.traceId !== INVALID_TRACEID) {
         const parent = opts?.root ? undefined : trace.getSpanContext(ctx ?? contextApi.active());
-        const random = parent && isSpanContextValid(parent) ? parent.traceFlags & TRACE_FLAG_RANDOM : TRACE_FLAG_RANDOM;
-        if (random) sc.traceFlags |= TRACE_FLAG_RANDOM;
+        // The SDK keeps the trace id of a valid parent and draws a new one otherwise: a continued
+        // trace keeps the parent's bit, a trace we started is random.
+        if (parent === undefined || parent.traceId !== sc.traceId || (parent.traceFlags & TRACE_FLAG_RANDOM) !== 0) {
+          sc.traceFlags |= TRACE_FLAG_RANDOM;
+        }
       }
       return span;
     };

@@ -59,8 +59,11 @@ function serializeOt(fields: Map<string, string>): string {
 
 /** The 14 hex digits of randomness for a trace: `ot` `rv` if valid, else the trace id's tail. */
 export function traceRandomness(traceId: string, traceState: TraceState | undefined): string {
-  const rv = parseOtValue(traceState?.get('ot')).get('rv');
-  if (rv !== undefined && rv.length === DIGITS && /^[0-9a-f]+$/.test(rv)) return rv;
+  const ot = traceState?.get('ot');
+  if (ot !== undefined) {
+    const rv = parseOtValue(ot).get('rv');
+    if (rv !== undefined && rv.length === DIGITS && /^[0-9a-f]+$/.test(rv)) return rv;
+  }
   return traceId.slice(32 - DIGITS);
 }
 
