@@ -10,8 +10,9 @@
  * Method, so that a shared machine distorts as little as possible:
  *   - the server is pinned to one core and autocannon (plus the upstream/sink helper) to the other
  *     (`taskset`, when there are at least 2 cores and taskset exists);
- *   - every mode gets the same connections, warm-up and duration; modes are interleaved across
- *     rounds (A B C ... A B C ...) and each figure is the median of the rounds;
+ *   - every mode's server is started (and warmed up) once and stays up; the measurements cycle
+ *     through the modes (A B C ... A B C ...) for several rounds, each mode getting the same
+ *     connections and duration, and each figure is the median of the rounds;
  *   - besides requests/s and p99 (wall-clock: what the issue's targets are written in), the
  *     server's CPU time per request (utime + stime from /proc) is reported: it hardly depends on
  *     what else runs on the machine, so it is the figure to trust on a busy one;
@@ -19,11 +20,11 @@
  *     other than the benchmark's during each measurement, are recorded, and the run is labelled
  *     `loaded` when others used more than 10% of it.
  *
- *   node bench/overhead.ts                       # 10 s per run, 50 connections, 3 rounds
- *   node bench/overhead.ts --quick               # 3 s per run, 1 round (smoke test)
- *   node bench/overhead.ts --duration 20 --rounds 5 --connections 100
- *   node bench/overhead.ts --modes none,kit-1 --routes hello --rounds 5   # a subset (no JSON written
- *                                                # unless --write)
+ *   node bench/overhead.ts                       # 5 s per measurement, 50 connections, 6 rounds
+ *   node bench/overhead.ts --quick               # 2 s per measurement, 1 round (smoke test)
+ *   node bench/overhead.ts --duration 10 --rounds 10 --connections 100
+ *   node bench/overhead.ts --modes none,kit-1 --routes hello --rounds 5   # a subset (writes no JSON
+ *                                                # unless --out FILE)
  *   node bench/overhead.ts --modes kit-1 --routes hello --profile /tmp/prof   # server CPU profiles
  *   node bench/overhead.ts --snapshot /path/to/old/dist --modes kit-1,snap-1   # A/B two builds of the kit
  *
@@ -51,10 +52,10 @@ function num(name: string, fallback: number): number {
   const v = opt(name);
   return v === undefined ? fallback : Number(v);
 }
-const duration = num('duration', quick ? 3 : 10);
+const duration = num('duration', quick ? 2 : 5);
 const warmup = num('warmup', quick ? 1 : 3);
 const connections = num('connections', 50);
-const rounds = num('rounds', quick ? 1 : 3);
+const rounds = num('rounds', quick ? 1 : 6);
 const profileDir = opt('profile');
 const snapshotOpt = opt('snapshot');
 const snapshot = snapshotOpt === undefined ? undefined : resolve(snapshotOpt);
@@ -284,34 +285,39 @@ async function main(): Promise<void> {
   const routes = pick(allRoutes, opt('routes'), (r) => r.name);
   const samples = new Map<string, Load[]>();
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // Every mode's server runs for the whole benchmark; the measurements cycle through them.
+  const servers: Array<{ mode: Mode; child: ChildProcess; base: string; startedAt: number }> = [];
   try {
+    for (const mode of modes) {
+      const profArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${mode.id}.cpuprofile`] : [];
+      const server = await start(join(here, 'internal/overhead-server.mjs'), SERVER_CORE, [...profArgs, ...mode.nodeArgs], {
+        ...mode.env,
+        UPSTREAM_URL: upstreamUrl,
+        ...(profileDir ? { BENCH_EXIT_ON_SIGTERM: '1' } : {}),
+      });
+      servers.push({ mode, child: server.child, base: `http://127.0.0.1:${server.line}`, startedAt: performance.now() });
+    }
+    for (const server of servers) for (const route of routes) await autocannon(`${server.base}${route.path}`, warmup);
+    if (profileDir) {
+      for (const s of servers) {
+        const skip = Math.ceil((performance.now() - s.startedAt) / 1000) + 1;
+        console.error(`profile: node bench/internal/overhead-profile-summary.ts ${join(profileDir, `${s.mode.id}.cpuprofile`)} --skip ${skip}`);
+      }
+    }
     for (let round = 0; round < rounds; round++) {
-      for (const mode of modes) {
-        const profArgs = profileDir
-          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${mode.id}-r${round + 1}.cpuprofile`]
-          : [];
-        const server = await start(join(here, 'internal/overhead-server.mjs'), SERVER_CORE, [...profArgs, ...mode.nodeArgs], {
-          ...mode.env,
-          UPSTREAM_URL: upstreamUrl,
-          ...(profileDir ? { BENCH_EXIT_ON_SIGTERM: '1' } : {}),
-        });
-        const base = `http://127.0.0.1:${server.line}`;
-        try {
-          for (const route of routes) {
-            await autocannon(`${base}${route.path}`, warmup);
-            const load = await measure(`${base}${route.path}`, duration, server.child.pid!, helper.child.pid);
-            const key = `${mode.id}|${route.name}`;
-            samples.set(key, [...(samples.get(key) ?? []), load]);
-            console.error(
-              `round ${round + 1} ${mode.name.padEnd(16)} ${route.name.padEnd(9)} ${load.rps.toFixed(0).padStart(7)} req/s  p99 ${load.p99} ms  cpu ${load.cpuUsPerRequest} µs/req  others ${(load.othersCpuShare * 100).toFixed(0)}%  errors ${load.errors + load.non2xx}`,
-            );
-          }
-        } finally {
-          await stop(server.child);
+      for (const route of routes) {
+        for (const { mode, child, base } of servers) {
+          const load = await measure(`${base}${route.path}`, duration, child.pid!, helper.child.pid);
+          const key = `${mode.id}|${route.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), load]);
+          console.error(
+            `round ${round + 1} ${mode.name.padEnd(16)} ${route.name.padEnd(9)} ${load.rps.toFixed(0).padStart(7)} req/s  p99 ${load.p99} ms  cpu ${load.cpuUsPerRequest} µs/req  others ${(load.othersCpuShare * 100).toFixed(0)}%  errors ${load.errors + load.non2xx}`,
+          );
         }
       }
     }
   } finally {
+    for (const { child } of servers) await stop(child);
     await stop(helper.child);
     stopAll();
   }
@@ -389,7 +395,7 @@ async function main(): Promise<void> {
       warmupSeconds: warmup,
       connections,
       rounds,
-      order: 'modes interleaved: A B C ... per round, same order every round; figures are medians of rounds',
+      order: 'one long-lived server per mode; measurements cycle A B C ... per round, same order every round; figures are medians of rounds',
       pinning: pin ? `server on core ${SERVER_CORE}; autocannon and the upstream/sink helper on core ${DRIVER_CORE} (taskset)` : 'none',
       loadGenerator: 'autocannon 9 (separate process)',
       export: 'OTLP/HTTP protobuf to a local sink that drops the data',
@@ -402,10 +408,12 @@ async function main(): Promise<void> {
     results,
     targets,
   };
+  // A subset or a profiled run does not replace the published result unless asked to (--out FILE).
   const subset = opt('modes') !== undefined || opt('routes') !== undefined || profileDir !== undefined;
-  if (!subset || args.includes('--write')) {
-    mkdirSync(join(here, 'results'), { recursive: true });
-    writeFileSync(join(here, 'results/overhead.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const out = opt('out') ?? (subset ? undefined : join(here, 'results/overhead.json'));
+  if (out !== undefined) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   }
 
   console.log(
@@ -415,6 +423,7 @@ async function main(): Promise<void> {
     `${'route'.padEnd(10)}${'mode'.padEnd(18)}${'req/s'.padStart(8)}${'ratio'.padStart(7)}${'p99 ms'.padStart(8)}${'p99 ratio'.padStart(10)}${'cpu µs/req'.padStart(12)}${'cpu ratio'.padStart(10)}${'cpu-bound ratio'.padStart(16)}`,
   );
   for (const r of results) {
+    if (subset) console.error(`${String(r.route).padEnd(10)}${String(r.mode).padEnd(18)} cpu µs/req by round: ${(r.cpuUsPerRequestRounds as number[]).join(' ')}`);
     console.log(
       `${String(r.route).padEnd(10)}${String(r.mode).padEnd(18)}${String(r.requestsPerSecond).padStart(8)}${Number(r.throughputRatio).toFixed(2).padStart(7)}${String(r.p99Ms).padStart(8)}${Number(r.p99Ratio).toFixed(2).padStart(10)}${String(r.cpuUsPerRequest).padStart(12)}${Number(r.cpuRatio).toFixed(2).padStart(10)}${Number(r.cpuThroughputRatio).toFixed(2).padStart(16)}`,
     );

@@ -2,9 +2,9 @@
  * Self time by function (and by package) from V8 `.cpuprofile` files, as written by
  * `node bench/overhead.ts --profile DIR`:
  *
- *   node bench/internal/overhead-profile-summary.ts DIR/kit-1-r1.cpuprofile [--top 40] [--last 8]
+ *   node bench/internal/overhead-profile-summary.ts DIR/kit-1.cpuprofile [--top 40] [--skip 12]
  *
- * `--last N` keeps only the last N seconds (the measured phase, not start-up and warm-up).
+ * `--skip N` leaves out the first N seconds (start-up and warm-up; the benchmark prints N).
  *
  * Percentages are of the sampled time excluding `(idle)`, so they read as "share of the server's
  * CPU".
@@ -28,10 +28,9 @@ interface Profile {
 const args = process.argv.slice(2);
 const topIdx = args.indexOf('--top');
 const top = topIdx >= 0 ? Number(args[topIdx + 1]) : 40;
-const lastIdx = args.indexOf('--last');
-// Only the last N seconds of each profile: the measured phase, without start-up and warm-up.
-const lastSeconds = lastIdx >= 0 ? Number(args[lastIdx + 1]) : Infinity;
-const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--top' && args[i - 1] !== '--last');
+const skipIdx = args.indexOf('--skip');
+const skipSeconds = skipIdx >= 0 ? Number(args[skipIdx + 1]) : 0;
+const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--top' && args[i - 1] !== '--skip');
 
 function shortUrl(url: string): string {
   const nm = url.lastIndexOf('node_modules/');
@@ -57,7 +56,7 @@ for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  const from = p.endTime - lastSeconds * 1e6;
+  const from = p.startTime + skipSeconds * 1e6;
   let t = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i] ?? 0;
