@@ -4,6 +4,7 @@
 // from other processes. The loop runs CONCURRENCY requests at a time; each batch's CPU time
 // (process.cpuUsage) is divided by its requests. Prints one JSON line: per-batch µs/request.
 import inject from 'light-my-request';
+import { performance } from 'node:perf_hooks';
 import { createApp } from './overhead-app.mjs';
 
 const path = process.env.BENCH_PATH ?? '/hello';
