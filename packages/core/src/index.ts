@@ -49,6 +49,8 @@ export {
 } from './span-batch.js';
 export type { AssembledTrace, TraceNode } from './trace.js';
 export { assembleTrace } from './trace.js';
+export type { TraceRows } from './trace-rows.js';
+export { traceRows } from './trace-rows.js';
 export { millisToNanos, nanosToMicros, nanosToMillis, nowUnixNano, NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_SECOND } from './time.js';
 export type { OtelSamplingState } from './tracestate-threshold.js';
 export {

@@ -55,6 +55,19 @@ describe('createQueryClient (over real HTTP)', () => {
     expect(summary).toMatchObject({ traceId: TRACE_IDS.t2, spanCount: 5, errorCount: 3 });
   });
 
+  it('gets a skeleton as typed arrays and single spans, undefined when unknown', async () => {
+    const trace = await client.trace(TRACE_IDS.t2);
+    const sk = await client.skeleton(TRACE_IDS.t2);
+    expect(sk?.header.spanCount).toBe(trace?.spans.length);
+    expect(sk?.header.errorCount).toBe(3);
+    expect(sk?.parent[0]).toBe(-1);
+    const rootId = [...sk!.spanIds.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const one = await client.span(TRACE_IDS.t2, rootId);
+    expect(one?.span).toEqual(trace?.spans.find((s) => s.spanId === rootId));
+    expect(await client.skeleton('f'.repeat(32))).toBeUndefined();
+    expect(await client.span(TRACE_IDS.t2, 'f'.repeat(16))).toBeUndefined();
+  });
+
   it('uploads a downloaded file and gets the same trace back', async () => {
     const file = await (await fetch(client.downloadUrl(TRACE_IDS.t1))).text();
     const [uploaded] = await client.upload(file);

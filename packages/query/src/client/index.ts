@@ -20,6 +20,10 @@ export type {
   SearchSort,
   TraceSummaryJson,
 } from '../api-types.js';
+import type { TraceSkeleton } from './skeleton.js';
+import { decodeSkeleton, SKELETON_CONTENT_TYPE } from './skeleton.js';
+export type { SkeletonHeader, TraceSkeleton } from './skeleton.js';
+export { decodeSkeleton, SkeletonFlag } from './skeleton.js';
 import { checkDependencies, checkMetricFamily, checkOperations, checkStringArray, checkSummaries, checkTraceViews, fail } from './internal/validate.js';
 
 /** The attribute the server puts clock-skew notes in (WARNINGS_ATTRIBUTE in the server package). */
@@ -96,6 +100,13 @@ export interface QueryClient {
   search(request: SearchRequest): Promise<SearchResult>;
   /** A stored trace, clock-skew adjusted unless `raw`; undefined when the store does not have it. */
   trace(traceId: string, options?: { readonly raw?: boolean }): Promise<ClientTrace | undefined>;
+  /**
+   * A stored trace's skeleton (`/api/tl/traces/{id}/skeleton`): what the timeline draws, as typed
+   * arrays, clock-skew adjusted unless `raw`; undefined when the store does not have the trace.
+   */
+  skeleton(traceId: string, options?: { readonly raw?: boolean }): Promise<TraceSkeleton | undefined>;
+  /** One span of a stored trace with its clock-skew notes; undefined when the trace or span is not there. */
+  span(traceId: string, spanId: string, options?: { readonly raw?: boolean }): Promise<{ span: Span; warnings: readonly string[] } | undefined>;
   traceSummaries(traceIds: readonly string[]): Promise<TraceSummary[]>;
   /** Shows an OTLP/JSON or Jaeger JSON file without storing it. */
   upload(file: Blob | ArrayBuffer | Uint8Array | string, options?: { readonly raw?: boolean }): Promise<ClientTrace[]>;
@@ -215,6 +226,32 @@ export function createQueryClient(baseUrl: string, options: QueryClientOptions =
         const res = await request(`/api/tl/traces/${encodeURIComponent(traceId)}${query({ raw: opts.raw || undefined })}`);
         // One parse: the OTLP decoder reads the body as it is (it ignores the extra traceId key).
         return decodeTrace(traceId.toLowerCase(), new Uint8Array(await res.arrayBuffer()));
+      } catch (err) {
+        if (err instanceof QueryClientError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    async skeleton(traceId, opts = {}) {
+      let res: Response;
+      try {
+        res = await request(`/api/tl/traces/${encodeURIComponent(traceId)}/skeleton${query({ raw: opts.raw || undefined })}`, { headers: { accept: SKELETON_CONTENT_TYPE } });
+      } catch (err) {
+        if (err instanceof QueryClientError && err.status === 404) return undefined;
+        throw err;
+      }
+      try {
+        return decodeSkeleton(await res.arrayBuffer());
+      } catch (err) {
+        throw fail(`trace ${traceId}: ${err instanceof Error ? err.message : String(err)}`, err);
+      }
+    },
+    async span(traceId, spanId, opts = {}) {
+      try {
+        const res = await request(`/api/tl/traces/${encodeURIComponent(traceId)}/spans/${encodeURIComponent(spanId)}${query({ raw: opts.raw || undefined })}`);
+        const t = decodeTrace(traceId.toLowerCase(), new Uint8Array(await res.arrayBuffer()));
+        const span = t.spans.find((s) => s.spanId === spanId.toLowerCase());
+        if (!span) throw fail(`span ${spanId}: the answer does not hold it`);
+        return { span, warnings: t.warnings.get(span.spanId) ?? [] };
       } catch (err) {
         if (err instanceof QueryClientError && err.status === 404) return undefined;
         throw err;

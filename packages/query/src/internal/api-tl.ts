@@ -7,12 +7,14 @@ import type { SearchOrder, SearchRequest, SearchResponse, SearchSort, TraceView,
 import type { ApiContext } from './context.js';
 import { requireCapability, summaryJson, viewTrace } from './context.js';
 import { parseGoDuration } from './go-duration.js';
-import { badRequest, jsonResponse, QueryErrorCode, readBody } from './http.js';
+import { SKELETON_CONTENT_TYPE } from '../client/skeleton.js';
+import { badRequest, bytesResponse, jsonResponse, QueryErrorCode, readBody } from './http.js';
 import { jaegerTraceId } from './jaeger/api.js';
 import { spansFromJaegerJson } from './jaeger/from-jaeger.js';
 import { annotatedSpans, otlpJsonOf } from './otlp-view.js';
 import { boolParam, intParam, param, parseRfc3339 } from './params.js';
 import type { Router } from './router.js';
+import { encodeTraceSkeleton } from './skeleton.js';
 import { findMatchingTraces } from './search/engine.js';
 import { parseQuery } from './search/expr.js';
 import { planSearch } from './search/plan.js';
@@ -160,6 +162,29 @@ export function registerTracelightApi(router: Router, ctx: ApiContext): void {
     if (!trace) throw new TracelightError(QueryErrorCode.NOT_FOUND, `trace ${traceId} not found`);
     const view = viewTrace(ctx, traceId, trace.spans, boolParam(url, 'raw') ?? false);
     const body: TraceView = { traceId, ...otlpJsonOf(annotatedSpans(view)) };
+    return jsonResponse(200, body);
+  });
+
+  // What the timeline needs, binary (layout in client/skeleton.ts and docs/api.md).
+  router.get('/api/tl/traces/:traceId/skeleton', async ({ url, params: p }) => {
+    const traceId = traceIdOf(p.traceId);
+    const [trace] = await ctx.reader.getTraces([traceId]);
+    if (!trace) throw new TracelightError(QueryErrorCode.NOT_FOUND, `trace ${traceId} not found`);
+    const view = viewTrace(ctx, traceId, trace.spans, boolParam(url, 'raw') ?? false);
+    return bytesResponse(200, encodeTraceSkeleton(view), SKELETON_CONTENT_TYPE);
+  });
+
+  // Details of one span, as the full trace view has them (clock-skew adjusted, notes attached).
+  router.get('/api/tl/traces/:traceId/spans/:spanId', async ({ url, params: p }) => {
+    const traceId = traceIdOf(p.traceId);
+    const spanId = p.spanId.toLowerCase();
+    if (!isValidSpanIdHex(spanId)) throw badRequest(`'${p.spanId}' is not a span id (16 hex digits)`);
+    const [trace] = await ctx.reader.getTraces([traceId]);
+    if (!trace) throw new TracelightError(QueryErrorCode.NOT_FOUND, `trace ${traceId} not found`);
+    const view = viewTrace(ctx, traceId, trace.spans, boolParam(url, 'raw') ?? false);
+    const span = view.spans.find((s) => s.spanId === spanId);
+    if (!span) throw new TracelightError(QueryErrorCode.NOT_FOUND, `span ${spanId} not found in trace ${traceId}`);
+    const body: TraceView = { traceId, ...otlpJsonOf(annotatedSpans({ spans: [span], warnings: view.warnings })) };
     return jsonResponse(200, body);
   });
 

@@ -71,6 +71,11 @@ export function safeJson(value: unknown): string {
   return JSON.stringify(value).replace(UNSAFE, (c) => ESCAPES[c]);
 }
 
+/** A binary answer (one buffer: the fetch server writes it in one go). */
+export function bytesResponse(status: number, body: Uint8Array<ArrayBuffer>, contentType: string): Response {
+  return new Response(body, { status, headers: { ...BASE_HEADERS, 'content-type': contentType, 'content-length': String(body.length) } });
+}
+
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(safeJson(body), { status, headers: { ...BASE_HEADERS, ...headers } });
 }

@@ -1,20 +1,32 @@
-// The trace worker: fetches and decodes traces and builds their models off the page's thread,
-// keeps the full spans (the page only gets the model's typed arrays), and answers detail and
-// find-in-trace requests from them.
+// The trace worker: fetches a stored trace's skeleton (what the timeline draws) and builds its
+// model off the page's thread; the page only gets the model's typed arrays. Span details are
+// fetched one span at a time; the full trace (every attribute) is fetched only when a feature
+// needs all of it (find-in-trace), or right away for small traces and uploads.
 import type { Span } from '@tracelight/core';
 import { serviceNameOf } from '@tracelight/core';
 import type { ClientTrace, QueryClient } from '@tracelight/query/client';
 import { createQueryClient, QueryClientError } from '@tracelight/query/client';
 import { findRows } from '../model/find.js';
 import type { TraceModel } from '../model/trace-model.js';
-import { layoutTrace } from '../model/trace-model.js';
+import { layoutTrace, modelFromSkeleton } from '../model/trace-model.js';
 import type { LoadedTrace, SpanDetail, UploadedTrace, WorkerAnswer, WorkerRequest } from './trace-protocol.js';
 import { UPLOAD_PREFIX } from './trace-protocol.js';
 
-interface Held {
-  readonly spansByRow: Span[];
+interface Full {
+  /** Undefined for a row whose span the full trace lacks (it changed between the two fetches). */
+  readonly spansByRow: readonly (Span | undefined)[];
   readonly warnings: ReadonlyMap<string, readonly string[]>;
 }
+
+interface Held {
+  readonly traceId: string;
+  readonly spanIds: readonly string[];
+  /** The full spans by row, once fetched (uploads: always). */
+  full?: Promise<Full>;
+}
+
+/** Traces up to this many spans get their full spans fetched right after the skeleton (details and find answer at once). */
+const EAGER_FULL_SPANS = 5000;
 
 /** Stored traces kept for details; uploads are kept for the page's lifetime (they cannot be fetched again). */
 const MAX_HELD = 6;
@@ -54,14 +66,45 @@ async function fetchTrace(key: string): Promise<ClientTrace> {
   return t;
 }
 
+/** The full spans of a stored trace in the skeleton's row order (a span the skeleton lacks is left out). */
+async function fetchFull(key: string, spanIds: readonly string[]): Promise<Full> {
+  const trace = await fetchTrace(key);
+  const byId = new Map<string, Span>();
+  for (const span of trace.spans) if (!byId.has(span.spanId)) byId.set(span.spanId, span);
+  const spansByRow = spanIds.map((id) => byId.get(id));
+  return { spansByRow, warnings: trace.warnings };
+}
+
 async function load(key: string): Promise<{ value: LoadedTrace; transfer: Transferable[] }> {
   const t0 = performance.now();
-  const trace = await fetchTrace(key);
+  if (key.startsWith(UPLOAD_PREFIX)) {
+    const trace = await fetchTrace(key);
+    const t1 = performance.now();
+    const { model, spansByRow } = layoutTrace(trace.traceId, trace.spans, trace.warnings);
+    keep(key, { traceId: trace.traceId, spanIds: model.spanIds, full: Promise.resolve({ spansByRow, warnings: trace.warnings }) });
+    return { value: { model, timings: { fetchMs: t1 - t0, modelMs: performance.now() - t1 } }, transfer: transferablesOf(model) };
+  }
+  const skeleton = await client!.skeleton(key);
+  if (!skeleton) throw notFound(key);
   const t1 = performance.now();
-  const { model, spansByRow } = layoutTrace(trace.traceId, trace.spans, trace.warnings);
-  keep(key, { spansByRow, warnings: trace.warnings });
+  const model = modelFromSkeleton(skeleton);
+  const h: Held = { traceId: model.traceId, spanIds: model.spanIds };
+  keep(key, h);
+  if (model.spanCount <= EAGER_FULL_SPANS) fullOf(key, h).catch(() => undefined);
   const t2 = performance.now();
   return { value: { model, timings: { fetchMs: t1 - t0, modelMs: t2 - t1 } }, transfer: transferablesOf(model) };
+}
+
+/** The full spans, fetched once per held trace (a failed fetch is tried again next time). */
+function fullOf(key: string, h: Held): Promise<Full> {
+  if (!h.full) {
+    const p = fetchFull(key, h.spanIds);
+    h.full = p;
+    p.catch(() => {
+      if (h.full === p) h.full = undefined;
+    });
+  }
+  return h.full;
 }
 
 function transferablesOf(model: TraceModel): Transferable[] {
@@ -114,13 +157,21 @@ async function answer(req: WorkerRequest): Promise<{ value: unknown; transfer?: 
       return { value: await upload(req.file) };
     case 'span': {
       const h = await heldFor(req.key);
-      const span = h.spansByRow[req.row];
-      if (!span) throw new QueryClientError('QUERY_NOT_FOUND', `no row ${req.row} in trace ${req.key}`, 404);
-      const detail: SpanDetail = { span, warnings: h.warnings.get(span.spanId) ?? [] };
-      return { value: detail };
+      const spanId = h.spanIds[req.row];
+      if (spanId === undefined) throw new QueryClientError('QUERY_NOT_FOUND', `no row ${req.row} in trace ${req.key}`, 404);
+      // From the full spans when they are here (or on their way); else just this span.
+      if (h.full) {
+        const full = await h.full;
+        const span = full.spansByRow[req.row];
+        if (span) return { value: { span, warnings: full.warnings.get(spanId) ?? [] } satisfies SpanDetail };
+      }
+      const one = await client!.span(h.traceId, spanId);
+      if (!one) throw new QueryClientError('QUERY_NOT_FOUND', `span ${spanId} not found in trace ${req.key}`, 404);
+      return { value: one satisfies SpanDetail };
     }
     case 'find': {
-      const rows = findRows((await heldFor(req.key)).spansByRow, req.text);
+      const h = await heldFor(req.key);
+      const rows = findRows((await fullOf(req.key, h)).spansByRow, req.text);
       return { value: rows, transfer: [rows.buffer] };
     }
   }

@@ -35,9 +35,12 @@ export function spanMatchesText(span: Span, text: string): boolean {
   });
 }
 
-/** Rows (in order) of the spans that match. */
-export function findRows(spansByRow: readonly Span[], text: string): Uint32Array {
+/** Rows (in order) of the spans that match (a row without its span never matches). */
+export function findRows(spansByRow: readonly (Span | undefined)[], text: string): Uint32Array {
   const hits: number[] = [];
-  for (let r = 0; r < spansByRow.length; r++) if (spanMatchesText(spansByRow[r], text)) hits.push(r);
+  for (let r = 0; r < spansByRow.length; r++) {
+    const span = spansByRow[r];
+    if (span && spanMatchesText(span, text)) hits.push(r);
+  }
   return Uint32Array.from(hits);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowFlag, buildTraceModel, mainRoot } from './trace-model.js';
+import { RowFlag, buildTraceModel, mainRoot, modelFromSkeleton } from './trace-model.js';
 import { MS, span, TRACE } from './test-helpers.js';
 import { ancestorsOf, collapseBelow, visibleRows } from './visible-rows.js';
 
@@ -66,5 +66,25 @@ describe('visible rows', () => {
     expect([...visibleRows(m, new Set([0, 1]))]).toEqual([0]);
     expect([...collapseBelow(m, 1)]).toEqual([1]);
     expect(ancestorsOf(m, 2)).toEqual([1, 0]);
+  });
+});
+
+describe('modelFromSkeleton', () => {
+  it('builds the same model from the server skeleton as from the full spans (1000 generated spans)', async () => {
+    const { createMemoryStore } = await import('@tracelight/store');
+    const { createQueryHandler } = await import('@tracelight/query');
+    const { decodeSkeleton } = await import('@tracelight/query/client');
+    const { spansOf, traceIdHex } = await import('@tracelight/core');
+    const { createTraceGenerator } = await import('../../../../test/fixtures/trace-generator.js');
+    const store = createMemoryStore();
+    const batch = createTraceGenerator({ seed: 3, startTimeUnixNano: 1_700_000_000_000_000_000n, spansPerTrace: 1000, errorRate: 0.05 }).nextBatch(1);
+    await store.writeSpans(batch);
+    const traceId = traceIdHex(batch, 0);
+    const handler = createQueryHandler({ store });
+    const res = await handler(new Request(`http://x/api/tl/traces/${traceId}/skeleton`));
+    const fromSkeleton = modelFromSkeleton(decodeSkeleton(await res.arrayBuffer()));
+    const fromSpans = buildTraceModel(traceId, spansOf(batch));
+    expect(fromSkeleton.spanCount).toBe(1000);
+    expect(fromSkeleton).toEqual(fromSpans);
   });
 });

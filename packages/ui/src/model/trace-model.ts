@@ -1,19 +1,14 @@
 import type { Span } from '@tracelight/core';
-import { assembleTrace, serviceNameOf, StatusCode } from '@tracelight/core';
+import { serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
+import type { TraceSkeleton } from '@tracelight/query/client';
+import { SkeletonFlag } from '@tracelight/query/client';
 import type { CriticalPath } from './critical-path.js';
 import { computeCriticalPath } from './critical-path.js';
 import type { TraceStatistics } from './trace-stats.js';
 import { computeStatistics } from './trace-stats.js';
 
-/** Bits of `TraceModel.flags`. */
-export const RowFlag = {
-  HAS_EVENTS: 1,
-  HAS_LINKS: 2,
-  /** The server noted clock skew on this span. */
-  WARNING: 4,
-  /** The span names a parent that is not in the trace. */
-  ORPHAN: 8,
-} as const;
+/** Bits of `TraceModel.flags`: the skeleton's bits (events, links, clock-skew warning, orphan). */
+export const RowFlag = SkeletonFlag;
 
 /**
  * One trace, laid out for the views: spans as rows in display order (depth-first, children by
@@ -80,14 +75,30 @@ export function buildTraceModel(traceId: string, spans: readonly Span[], warning
   return layoutTrace(traceId, spans, warnings).model;
 }
 
+/** Per-row facts in display order (each row after its parent), from which the rest of the model follows. */
+export interface TraceRowFacts {
+  readonly traceId: string;
+  readonly startUnixNano: bigint;
+  readonly durationNano: number;
+  readonly services: readonly string[];
+  readonly names: readonly string[];
+  readonly spanIds: readonly string[];
+  /** Row of the parent (an earlier row), -1 for a root. */
+  readonly parent: Int32Array;
+  readonly start: Float64Array;
+  readonly duration: Float64Array;
+  readonly service: Uint32Array;
+  readonly name: Uint32Array;
+  readonly kind: Uint8Array;
+  readonly status: Uint8Array;
+  /** RowFlag bits. */
+  readonly flags: Uint8Array;
+}
+
 /** The model and the spans in row order (what the worker keeps for the detail panel and search). */
 export function layoutTrace(traceId: string, spans: readonly Span[], warnings?: ReadonlyMap<string, readonly string[]>): { model: TraceModel; spansByRow: Span[] } {
-  const assembled = assembleTrace(spans);
-  const n = assembled.spanCount;
-  const parent = new Int32Array(n);
-  const depth = new Uint32Array(n);
-  const subtreeEnd = new Uint32Array(n);
-  const childCount = new Uint32Array(n);
+  const rows = traceRows(spans);
+  const n = rows.spans.length;
   const start = new Float64Array(n);
   const duration = new Float64Array(n);
   const service = new Uint32Array(n);
@@ -96,33 +107,14 @@ export function layoutTrace(traceId: string, spans: readonly Span[], warnings?: 
   const status = new Uint8Array(n);
   const flags = new Uint8Array(n);
   const spanIds: string[] = new Array<string>(n);
-  const spansByRow: Span[] = new Array<Span>(n);
   const services: string[] = [];
   const serviceIndex = new Map<string, number>();
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
-  const roots: number[] = [];
-  const t0 = assembled.startTimeUnixNano;
-  let maxDepth = 0;
-  let errorCount = 0;
-  let orphanCount = 0;
-  let warningCount = 0;
-
-  // Iterative pre-order walk; a frame is (node, parent row); subtree ends are filled on the way back.
-  type Node = (typeof assembled.roots)[number];
-  const stack: { node: Node; parentRow: number; depth: number }[] = [];
-  for (let i = assembled.roots.length - 1; i >= 0; i--) stack.push({ node: assembled.roots[i], parentRow: -1, depth: 0 });
-  let row = 0;
-  while (stack.length > 0) {
-    const { node, parentRow, depth: d } = stack.pop()!;
-    const span = node.span;
-    const r = row++;
-    parent[r] = parentRow;
-    depth[r] = d;
-    if (d > maxDepth) maxDepth = d;
-    childCount[r] = node.children.length;
+  const t0 = rows.startTimeUnixNano;
+  for (let r = 0; r < n; r++) {
+    const span = rows.spans[r];
     spanIds[r] = span.spanId;
-    spansByRow[r] = span;
     start[r] = Number(span.startTimeUnixNano - t0);
     const dur = span.endTimeUnixNano - span.startTimeUnixNano;
     duration[r] = dur > 0n ? Number(dur) : 0;
@@ -130,23 +122,60 @@ export function layoutTrace(traceId: string, spans: readonly Span[], warnings?: 
     name[r] = intern(names, nameIndex, span.name);
     kind[r] = span.kind;
     status[r] = span.status.code;
-    if (span.status.code === StatusCode.ERROR) errorCount++;
     let f = 0;
     if (span.events.length > 0) f |= RowFlag.HAS_EVENTS;
     if (span.links.length > 0) f |= RowFlag.HAS_LINKS;
-    if (warnings?.has(span.spanId)) {
-      f |= RowFlag.WARNING;
-      warningCount++;
-    }
-    if (parentRow < 0) {
-      roots.push(r);
-      if (span.parentSpanId !== '') {
-        f |= RowFlag.ORPHAN;
-        orphanCount++;
-      }
-    }
+    if (warnings?.has(span.spanId)) f |= RowFlag.WARNING;
+    if (rows.parent[r] < 0 && span.parentSpanId !== '') f |= RowFlag.ORPHAN;
     flags[r] = f;
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i], parentRow: r, depth: d + 1 });
+  }
+  const model = modelFromRows({
+    traceId,
+    startUnixNano: t0,
+    durationNano: n === 0 ? 0 : Number(rows.endTimeUnixNano - t0),
+    services,
+    names,
+    spanIds,
+    parent: rows.parent,
+    start,
+    duration,
+    service,
+    name,
+    kind,
+    status,
+    flags,
+  });
+  return { model, spansByRow: rows.spans };
+}
+
+/**
+ * The model from per-row facts (a laid-out upload, or the server's skeleton): depth, subtree
+ * ends, child counts, roots and counts in one pass each, then the critical path and statistics.
+ */
+export function modelFromRows(facts: TraceRowFacts): TraceModel {
+  const { parent, status, flags } = facts;
+  const n = parent.length;
+  const depth = new Uint32Array(n);
+  const subtreeEnd = new Uint32Array(n);
+  const childCount = new Uint32Array(n);
+  const roots: number[] = [];
+  let maxDepth = 0;
+  let errorCount = 0;
+  let orphanCount = 0;
+  let warningCount = 0;
+  for (let r = 0; r < n; r++) {
+    const p = parent[r];
+    if (p < 0) {
+      roots.push(r);
+    } else {
+      const d = depth[p] + 1;
+      depth[r] = d;
+      if (d > maxDepth) maxDepth = d;
+      childCount[p]++;
+    }
+    if (status[r] === StatusCode.ERROR) errorCount++;
+    if (flags[r] & RowFlag.ORPHAN) orphanCount++;
+    if (flags[r] & RowFlag.WARNING) warningCount++;
   }
   // Subtree ends: a row's subtree ends where the next row of depth <= its own begins.
   const open: number[] = [];
@@ -156,33 +185,39 @@ export function layoutTrace(traceId: string, spans: readonly Span[], warnings?: 
   }
   for (const r of open) subtreeEnd[r] = n;
 
-  const base = {
-    traceId,
-    spanCount: n,
-    startUnixNano: t0,
-    durationNano: n === 0 ? 0 : Number(assembled.endTimeUnixNano - t0),
-    services,
-    names,
-    spanIds,
-    parent,
-    depth,
-    subtreeEnd,
-    childCount,
-    start,
-    duration,
-    service,
-    name,
-    kind,
-    status,
-    flags,
-    maxDepth,
-    errorCount,
-    roots,
-    orphanCount,
-    warningCount,
-  };
+  const base: TraceLayout = { ...facts, spanCount: n, depth, subtreeEnd, childCount, maxDepth, errorCount, roots, orphanCount, warningCount };
   const criticalPath = computeCriticalPath(base);
-  return { model: { ...base, criticalPath, statistics: computeStatistics(base, criticalPath) }, spansByRow };
+  return { ...base, criticalPath, statistics: computeStatistics(base, criticalPath) };
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The model from the server's skeleton (its rows are already in display order). */
+export function modelFromSkeleton(skeleton: TraceSkeleton): TraceModel {
+  const { header, spanIds: idBytes } = skeleton;
+  const n = header.spanCount;
+  const spanIds = new Array<string>(n);
+  for (let r = 0, o = 0; r < n; r++, o += 8) {
+    spanIds[r] =
+      HEX[idBytes[o]] + HEX[idBytes[o + 1]] + HEX[idBytes[o + 2]] + HEX[idBytes[o + 3]] + HEX[idBytes[o + 4]] + HEX[idBytes[o + 5]] + HEX[idBytes[o + 6]] + HEX[idBytes[o + 7]];
+  }
+  // Copies of the sections: each gets its own buffer, so the page can take them as transfers.
+  return modelFromRows({
+    traceId: header.traceId,
+    startUnixNano: BigInt(header.startTimeUnixNano),
+    durationNano: header.durationNano,
+    services: header.services,
+    names: header.names,
+    spanIds,
+    parent: skeleton.parent.slice(),
+    start: skeleton.start.slice(),
+    duration: skeleton.duration.slice(),
+    service: skeleton.service.slice(),
+    name: skeleton.name.slice(),
+    kind: skeleton.kind.slice(),
+    status: skeleton.status.slice(),
+    flags: skeleton.flags.slice(),
+  });
 }
 
 /** The facts of a model that the pure functions over it read (no derived results). */

@@ -1,0 +1,141 @@
+/**
+ * The trace skeleton (`GET /api/tl/traces/{id}/skeleton`, docs/api.md): what the timeline needs
+ * to draw a trace, without attributes, events, links, resources or scopes, as one binary body.
+ * Encoding and decoding live together here (browser-safe, no Node imports) so the server and
+ * the client cannot disagree on the layout.
+ *
+ * Layout, little-endian:
+ *   bytes 0-3   "TLSK"
+ *   bytes 4-7   uint32 H: length of the JSON header
+ *   H bytes     UTF-8 JSON header (SkeletonHeader), then zero padding to a multiple of 8
+ *   sections, n = spanCount, in this order:
+ *     start     float64[n]  ns from the trace start
+ *     duration  float64[n]  ns (never negative)
+ *     spanId    uint8[8n]   raw span ids
+ *     parent    int32[n]    row of the parent (always an earlier row), -1 for a root
+ *     service   uint32[n]   index into header.services
+ *     name      uint32[n]   index into header.names
+ *     kind      uint8[n]    OTLP span kind
+ *     status    uint8[n]    OTLP status code (0 unset, 1 ok, 2 error)
+ *     flags     uint8[n]    SkeletonFlag bits
+ * Rows are in display order: depth-first, children by start time.
+ */
+
+/** Bits of the skeleton's `flags` section. */
+export const SkeletonFlag = {
+  HAS_EVENTS: 1,
+  HAS_LINKS: 2,
+  /** The server noted clock skew on this span (the notes come with the span's details). */
+  WARNING: 4,
+  /** The span names a parent that is not in the trace. */
+  ORPHAN: 8,
+} as const;
+
+export interface SkeletonHeader {
+  /** 1. A reader refuses other versions. */
+  readonly version: number;
+  readonly traceId: string;
+  readonly spanCount: number;
+  /** Earliest span start, ns since the epoch, as a decimal string. */
+  readonly startTimeUnixNano: string;
+  /** Latest end minus earliest start, ns. */
+  readonly durationNano: number;
+  readonly errorCount: number;
+  /** Service names by first appearance in row order. */
+  readonly services: readonly string[];
+  /** Span names by first appearance in row order. */
+  readonly names: readonly string[];
+}
+
+/** A decoded skeleton: the header and one typed array per section (views on the body's buffer). */
+export interface TraceSkeleton {
+  readonly header: SkeletonHeader;
+  readonly start: Float64Array;
+  readonly duration: Float64Array;
+  readonly spanIds: Uint8Array;
+  readonly parent: Int32Array;
+  readonly service: Uint32Array;
+  readonly name: Uint32Array;
+  readonly kind: Uint8Array;
+  readonly status: Uint8Array;
+  readonly flags: Uint8Array;
+}
+
+export const SKELETON_CONTENT_TYPE = 'application/vnd.tracelight.skeleton';
+const MAGIC = [0x54, 0x4c, 0x53, 0x4b]; // "TLSK"
+/** Bytes per span over all sections. */
+const BYTES_PER_SPAN = 8 + 8 + 8 + 4 + 4 + 4 + 1 + 1 + 1;
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+/** One buffer holding the skeleton; the caller fills the sections through the returned views. */
+export function allocateSkeleton(header: SkeletonHeader): { bytes: Uint8Array<ArrayBuffer>; skeleton: TraceSkeleton } {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const base = pad8(8 + json.length);
+  const bytes = new Uint8Array(base + header.spanCount * BYTES_PER_SPAN);
+  bytes.set(MAGIC, 0);
+  new DataView(bytes.buffer).setUint32(4, json.length, true);
+  bytes.set(json, 8);
+  return { bytes, skeleton: sectionsOf(header, bytes.buffer, base) };
+}
+
+function sectionsOf(header: SkeletonHeader, buffer: ArrayBuffer, base: number): TraceSkeleton {
+  const n = header.spanCount;
+  let at = base;
+  const take = <T>(make: (offset: number) => T, bytes: number): T => {
+    const v = make(at);
+    at += bytes;
+    return v;
+  };
+  return {
+    header,
+    start: take((o) => new Float64Array(buffer, o, n), 8 * n),
+    duration: take((o) => new Float64Array(buffer, o, n), 8 * n),
+    spanIds: take((o) => new Uint8Array(buffer, o, 8 * n), 8 * n),
+    parent: take((o) => new Int32Array(buffer, o, n), 4 * n),
+    service: take((o) => new Uint32Array(buffer, o, n), 4 * n),
+    name: take((o) => new Uint32Array(buffer, o, n), 4 * n),
+    kind: take((o) => new Uint8Array(buffer, o, n), n),
+    status: take((o) => new Uint8Array(buffer, o, n), n),
+    flags: take((o) => new Uint8Array(buffer, o, n), n),
+  };
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
+/**
+ * Reads a skeleton body (the buffer is used as it is, not copied). Throws an Error naming what
+ * is wrong when the body does not follow the layout, including parent or table indexes out of range.
+ */
+export function decodeSkeleton(buffer: ArrayBuffer): TraceSkeleton {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error('not a trace skeleton (bad magic)');
+  const jsonLength = new DataView(buffer).getUint32(4, true);
+  if (8 + jsonLength > bytes.length) throw new Error('trace skeleton: header overruns the body');
+  let header: SkeletonHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + jsonLength))) as SkeletonHeader;
+  } catch (err) {
+    throw new Error(`trace skeleton: the header is not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const h = header as unknown as Record<string, unknown>;
+  if (h.version !== 1) throw new Error(`trace skeleton: version ${String(h.version)} is not supported`);
+  const n = h.spanCount;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('trace skeleton: bad spanCount');
+  if (typeof h.traceId !== 'string' || typeof h.startTimeUnixNano !== 'string' || !/^\d+$/.test(h.startTimeUnixNano)) throw new Error('trace skeleton: bad traceId or start');
+  if (typeof h.durationNano !== 'number' || typeof h.errorCount !== 'number') throw new Error('trace skeleton: bad duration or error count');
+  if (!isStringArray(h.services) || !isStringArray(h.names)) throw new Error('trace skeleton: bad string tables');
+  const base = pad8(8 + jsonLength);
+  if (bytes.length !== base + n * BYTES_PER_SPAN) throw new Error(`trace skeleton: ${bytes.length} bytes, expected ${base + n * BYTES_PER_SPAN} for ${n} spans`);
+  const s = sectionsOf(header, buffer, base);
+  const services = header.services.length;
+  const names = header.names.length;
+  for (let r = 0; r < n; r++) {
+    const p = s.parent[r];
+    if (p < -1 || p >= r) throw new Error(`trace skeleton: row ${r} has parent ${p}`);
+    if (s.service[r] >= services || s.name[r] >= names) throw new Error(`trace skeleton: row ${r} names a string out of range`);
+  }
+  return s;
+}
