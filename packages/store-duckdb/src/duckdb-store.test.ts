@@ -92,7 +92,7 @@ describe('duckdb store', () => {
     expect((await store.stats()).spanCount).toBe(accepted * 100);
   });
 
-  it('keeps spans with more attributes than slot columns, and finds them by any of them, across a restart', { timeout: 60_000 }, async () => {
+  it('keeps spans with more attributes than slot columns, and finds them by any of them (and by event attributes), across a restart', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const start = BigInt(Date.now() - 60_000) * 1_000_000n;
     const many: KeyValue[] = Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 37}`, value: i % 3 === 0 ? BigInt(i) : i % 3 === 1 ? `v${i}` : i / 4 }));
@@ -118,6 +118,7 @@ describe('duckdb store', () => {
     });
     // The second keyset shares keys with the first in another order, plus new ones.
     const spans = [span(1, many), span(2, [...many.slice(20, 30).reverse(), { key: 'extra', value: true }])];
+    spans[1] = { ...spans[1], events: [{ timeUnixNano: spans[1].startTimeUnixNano + 5n, name: 'ev', attributes: [{ key: 'event.key', value: 7n }], droppedAttributesCount: 0 }] };
     let store = await open({ dataDir: dir, maxAgeMs: 0 });
     await store.writeSpans(spanBatchFromSpans(spans));
     await store.shutdown();
@@ -131,6 +132,9 @@ describe('duckdb store', () => {
     expect(await find('k22', 'v22')).toEqual([spans[0].traceId, spans[1].traceId]);
     expect(await find('extra', 'true')).toEqual([spans[1].traceId]);
     expect(await find('k21', 'nope')).toEqual([]);
+    // Event attribute keys are remembered across the restart (a search skips the events for others).
+    expect(await find('event.key', '7')).toEqual([spans[1].traceId]);
+    expect(await store.findTraceIds({ attributes: [{ key: 'event.key', value: '7', scope: 'event' }] }).then((h) => h.map((x) => x.traceId))).toEqual([spans[1].traceId]);
   });
 
   it('rejects unknown or invalid options at creation', () => {

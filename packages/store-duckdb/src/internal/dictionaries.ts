@@ -53,9 +53,10 @@ interface Pending {
   resources: { id: number; service: string; enc: string }[];
   scopes: { id: number; enc: string }[];
   keysets: KeysetEntry[];
+  eventKeys: string[];
 }
 
-const emptyPending = (): Pending => ({ ops: [], resources: [], scopes: [], keysets: [] });
+const emptyPending = (): Pending => ({ ops: [], resources: [], scopes: [], keysets: [], eventKeys: [] });
 
 /**
  * The small tables that spans point into by id (operations, resources, scopes, attribute
@@ -74,6 +75,8 @@ export class Dictionaries {
   readonly scopes: InstrumentationScope[] = [];
   readonly keysetsByKey = new Map<string, KeysetEntry>();
   readonly keysets: KeysetEntry[] = [];
+  /** Every key an event attribute has had: a search skips the events for any other key. */
+  readonly eventKeys = new Set<string>();
   private pending: Pending = emptyPending();
   /** Written, not yet committed, oldest first. */
   private readonly uncommitted: Pending[] = [];
@@ -92,7 +95,14 @@ export class Dictionaries {
       const keyList = String(keys).split('\x1f').map(unescapeField).slice(0, String(codes).length);
       this.addKeyset(Number(id), String(codes), keyList, String(slots).split(',').map(Number));
     }
-    this.pending = { ops: [], resources: [], scopes: [], keysets: [] };
+    for (const [key] of (await con.runAndReadAll('SELECT key FROM event_keys')).getRowsJS()) this.eventKeys.add(unescapeField(String(key)));
+    this.pending = emptyPending();
+  }
+
+  eventKey(key: string): void {
+    if (this.eventKeys.has(key)) return;
+    this.eventKeys.add(key);
+    this.pending.eventKeys.push(key);
   }
 
   /** service -> name -> op ids by kind: per span this is two map lookups, no string building. */
@@ -188,6 +198,7 @@ export class Dictionaries {
     if (p.ops.length > 0) await con.run(`INSERT INTO ops VALUES ${p.ops.map((o) => `(${o.id}, ${lit(o.service)}, ${lit(o.name)}, ${o.kind})`).join(',')}`);
     if (p.resources.length > 0) await con.run(`INSERT INTO resources VALUES ${p.resources.map((r) => `(${r.id}, ${lit(r.service)}, ${lit(r.enc)})`).join(',')}`);
     if (p.scopes.length > 0) await con.run(`INSERT INTO scopes VALUES ${p.scopes.map((s) => `(${s.id}, ${lit(s.enc)})`).join(',')}`);
+    if (p.eventKeys.length > 0) await con.run(`INSERT INTO event_keys VALUES ${p.eventKeys.map((k) => `(${lit(k)})`).join(',')}`);
     if (p.keysets.length > 0) {
       // Keys are escaped one by one (so \x1f can join them); the joined string needs no more.
       const raw = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -226,6 +237,7 @@ export class Dictionaries {
     for (const s of p.scopes) this.scopesByEnc.delete(s.enc);
     this.scopes.length -= p.scopes.length;
     for (const k of p.keysets) this.keysetsByKey.delete(k.mapKey);
+    for (const k of p.eventKeys) this.eventKeys.delete(k);
     this.keysets.length -= p.keysets.length;
   }
 

@@ -28,12 +28,13 @@ import { SLOTS } from './dictionaries.js';
 import { SLOT_COLUMNS } from './schema.js';
 import type { Typed } from './value-codec.js';
 import { attributesFromRun, attributesFromTyped, escapeField, fromText, fromTyped, searchPattern, unescapeField } from './value-codec.js';
+import type { Extras } from './wire.js';
 import type { WriterStats } from './writer.js';
 
 const SPAN_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, resource_id, scope_id, status, flags,
-  dropped_attrs, dropped_events, dropped_links, keyset_id, attr_complex, status_message, trace_state, events, links, attr_more, ${SLOT_COLUMNS.join(', ')}`;
+  keyset_id, events, extras, ${SLOT_COLUMNS.join(', ')}`;
 /** Index of s0 in a row of SPAN_SELECT preceded by grp. */
-const ROW_SLOT0 = 22;
+const ROW_SLOT0 = 15;
 const SUMMARY_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, status`;
 
 /** A small pool of read connections: DuckDB runs queries of different connections in parallel. */
@@ -113,22 +114,30 @@ export class Reader {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.spanKind - b.spanKind));
   }
 
-  /** Rows of the given traces: trace index first (ART lookup), then only the row groups of their group commits. */
+  /**
+   * Rows of the given traces, ordered by group commit: the trace index (an ART lookup) gives
+   * their group commits, and only the row groups of those are read (zone maps on `grp`). One
+   * trace takes one query (the index lookup as a semi join, whose `grp` values DuckDB pushes
+   * into the scan); several take two.
+   */
   private async traceRows(con: DuckDBConnection, traceIds: string[], select: string): Promise<unknown[][]> {
     if (traceIds.length === 0) return [];
+    const keys = traceIds.map(splitTraceId);
+    // As text: an integer literal beyond HUGEINT's range would be parsed as a DOUBLE.
+    const uhugeint = ([hi, lo]: [bigint, bigint]) => `'${(hi << 64n) | lo}'::UHUGEINT`;
+    if (keys.length === 1) {
+      const [hi, lo] = keys[0];
+      return rows(
+        con,
+        `SELECT grp, ${select} FROM spans SEMI JOIN (SELECT grp FROM trace_index WHERE trace_id = ${uhugeint(keys[0])}) t USING (grp)
+        WHERE trace_hi = ${hi} AND trace_lo = ${lo} ORDER BY grp`,
+      );
+    }
     const grps = new Set<bigint>();
-    for (const id of traceIds) {
-      const [hi, lo] = splitTraceId(id);
-      for (const [grp] of await rows(con, 'SELECT grp FROM trace_index WHERE trace_id = $1::UHUGEINT', [((hi << 64n) | lo).toString()])) grps.add(grp as bigint);
-    }
+    for (const [grp] of await rows(con, `SELECT DISTINCT grp FROM trace_index WHERE trace_id IN (${keys.map(uhugeint).join(',')})`)) grps.add(grp as bigint);
     if (grps.size === 0) return [];
-    const his = new Set<string>();
-    const los = new Set<string>();
-    for (const id of traceIds) {
-      const [hi, lo] = splitTraceId(id);
-      his.add(hi.toString());
-      los.add(lo.toString());
-    }
+    const his = new Set(keys.map(([hi]) => hi.toString()));
+    const los = new Set(keys.map(([, lo]) => lo.toString()));
     // Contiguous runs of group numbers, one scan each, so zone maps skip everything between.
     const sorted = [...grps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const ranges: [bigint, bigint][] = [];
@@ -222,7 +231,7 @@ export class Reader {
     for (const f of q.attributes) {
       const parts: string[] = [];
       if (f.scope === 'span' || f.scope === 'any') {
-        // Keysets by the place their key is in: a slot column, or an entry of attr_more.
+        // Keysets by the place their key is in: a slot column, or an entry of the extras' `v`.
         const byPlace = new Map<number, number[]>();
         for (const ks of this.dicts.keysets) {
           for (const p of ks.places.get(f.key) ?? []) {
@@ -234,7 +243,7 @@ export class Reader {
         if (byPlace.size > 0) {
           const v = param(escapeField(f.value));
           for (const [p, ids] of byPlace) {
-            const column = p < SLOTS ? SLOT_COLUMNS[p] : `attr_more[${p - SLOTS + 1}]`;
+            const column = p < SLOTS ? SLOT_COLUMNS[p] : `json_extract_string(extras, '$.v[${p - SLOTS}]')`;
             parts.push(`(keyset_id IN (${ids.join(',')}) AND ${column} = ${v})`);
           }
         }
@@ -245,33 +254,38 @@ export class Reader {
           .map((r) => r.id);
         if (ids.length > 0) parts.push(`resource_id IN (${ids.join(',')})`);
       }
-      if (f.scope === 'event' || f.scope === 'any') parts.push(`contains(events, ${param(searchPattern(f.key, f.value))})`);
+      // Only keys some event attribute has had: the others need not read the events at all.
+      if ((f.scope === 'event' || f.scope === 'any') && this.dicts.eventKeys.has(f.key)) parts.push(`contains(events, ${param(searchPattern(f.key, f.value))})`);
       if (parts.length === 0) return [];
       where.push(`(${parts.join(' OR ')})`);
     }
     const lo = q.startTimeMinUnixNano ?? this.writer.minStart;
     const hi = q.startTimeMaxUnixNano ?? this.writer.maxStart;
     if (lo > hi) return [];
-    const run = (from: bigint) => {
+    const conditions = where.map((w) => `AND ${w}`).join(' ');
+    const run = (from: bigint, to: bigint, limit: number) => {
       const sql = `SELECT trace_hi, trace_lo, max(start_ns) AS s FROM spans
-        WHERE start_ns >= ${from} AND start_ns <= ${hi} ${where.map((w) => `AND ${w}`).join(' ')}
-        GROUP BY trace_hi, trace_lo ORDER BY s DESC, trace_hi, trace_lo LIMIT ${q.limit}`;
+        WHERE start_ns >= ${from} AND start_ns ${to === hi ? '<=' : '<'} ${to} ${conditions}
+        GROUP BY trace_hi, trace_lo ORDER BY s DESC, trace_hi, trace_lo LIMIT ${limit}`;
       return this.pool.use((con) => rows(con, sql, params));
     };
-    // Most recent first: look in a recent slice of time and widen it only while too few traces
-    // were found. Traces found in [from, hi] have their latest match there, so the first
-    // `limit` of them are the answer once there are enough.
-    const range = hi - lo;
-    let width = range / 64n;
+    // Most recent first: look in a recent slice of time, then in slices further back (each 4x
+    // wider) only while too few traces were found. A trace first found in a slice has its latest
+    // matching span there, and every trace found in a newer slice is more recent, so slices are
+    // read once each and their hits appended in order.
+    const found = new Map<string, bigint>();
+    let width = (hi - lo) / 64n;
     if (width < 60_000_000_000n) width = 60_000_000_000n;
-    for (;;) {
-      const from = hi - width <= lo ? lo : hi - width;
-      const found = await run(from);
-      if (found.length >= q.limit || from === lo) {
-        return found.map((r) => ({ traceId: hex16(r[0] as bigint) + hex16(r[1] as bigint), startTimeUnixNano: r[2] as bigint }));
+    for (let to = hi; ; width *= 4n) {
+      const from = to - width <= lo ? lo : to - width;
+      for (const r of await run(from, to, q.limit + found.size)) {
+        const traceId = hex16(r[0] as bigint) + hex16(r[1] as bigint);
+        if (!found.has(traceId) && found.size < q.limit) found.set(traceId, r[2] as bigint);
       }
-      width *= 4n;
+      if (found.size >= q.limit || from === lo) break;
+      to = from;
     }
+    return [...found].map(([traceId, startTimeUnixNano]) => ({ traceId, startTimeUnixNano }));
   }
 
   async getDependencies(query: DependencyQuery): Promise<DependencyLink[]> {
@@ -381,15 +395,14 @@ export class Reader {
     // r[0] is grp.
     const start = r[5] as bigint;
     const op = this.dicts.ops[Number(r[7])];
-    const keyset = this.dicts.keysets[Number(r[15])];
-    const complex = r[16] === null ? [] : (JSON.parse(r[16] as string) as string[]);
-    const more = r[21] as string[] | null;
+    const keyset = this.dicts.keysets[Number(r[12])];
+    const extras = r[14] === null ? NO_EXTRAS : (JSON.parse(r[14] as string) as Extras);
     let c = 0;
     const attributes = keyset.keys.map((key, i) => {
       const code = keyset.codes.charAt(i);
-      if (code === 'a' || code === 'k') return { key, value: fromTyped(JSON.parse(complex[c++]) as Typed) };
+      if (code === 'a' || code === 'k') return { key, value: fromTyped(extras.c![c++]) };
       const slot = keyset.slots[i];
-      const text = slot < SLOTS ? (r[ROW_SLOT0 + slot] as string) : more![slot - SLOTS];
+      const text = slot < SLOTS ? (r[ROW_SLOT0 + slot] as string) : extras.v![slot - SLOTS];
       return { key, value: fromText(unescapeField(text), code) };
     });
     const parent = r[4] as bigint;
@@ -397,24 +410,26 @@ export class Reader {
       traceId: hex16(r[1] as bigint) + hex16(r[2] as bigint),
       spanId: hex16(r[3] as bigint),
       parentSpanId: parent === 0n ? '' : hex16(parent),
-      traceState: r[18] === null ? '' : unescapeField(r[18] as string),
+      traceState: extras.t ?? '',
       flags: Number(r[11]),
       name: op.name,
       kind: op.kind,
       startTimeUnixNano: BigInt.asUintN(64, start),
       endTimeUnixNano: BigInt.asUintN(64, start + (r[6] as bigint)),
       attributes,
-      droppedAttributesCount: Number(r[12]),
-      events: r[19] === null ? [] : decodeEvents(r[19] as string, start),
-      droppedEventsCount: Number(r[13]),
-      links: r[20] === null ? [] : decodeLinks(r[20] as string),
-      droppedLinksCount: Number(r[14]),
-      status: { code: Number(r[10]) as StatusCode, message: r[17] === null ? '' : unescapeField(r[17] as string) },
+      droppedAttributesCount: extras.a ?? 0,
+      events: r[13] === null ? [] : decodeEvents(r[13] as string, start),
+      droppedEventsCount: extras.e ?? 0,
+      links: extras.k ? decodeLinks(extras.k) : [],
+      droppedLinksCount: extras.l ?? 0,
+      status: { code: Number(r[10]) as StatusCode, message: extras.m ?? '' },
       resource: this.dicts.resources[Number(r[8])].resource,
       scope: this.dicts.scopes[Number(r[9])],
     };
   }
 }
+
+const NO_EXTRAS: Extras = Object.freeze({});
 
 function decodeEvents(text: string, start: bigint): SpanEvent[] {
   const out: SpanEvent[] = [];
@@ -434,8 +449,8 @@ function decodeEvents(text: string, start: bigint): SpanEvent[] {
   return out;
 }
 
-function decodeLinks(json: string): SpanLink[] {
-  return (JSON.parse(json) as [string, string, string, number, number, [string, Typed][]][]).map(([traceId, spanId, traceState, flags, dropped, attributes]) => ({
+function decodeLinks(links: NonNullable<Extras['k']>): SpanLink[] {
+  return links.map(([traceId, spanId, traceState, flags, dropped, attributes]) => ({
     traceId,
     spanId,
     traceState,

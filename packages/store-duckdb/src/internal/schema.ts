@@ -6,8 +6,9 @@
  *   attribute keys + types ("keyset") as small ids into dictionary tables; attribute values as
  *   their text forms in 16 slot columns (the keyset says which key is in which slot, and a key
  *   keeps its slot across keysets, so a column holds the values of few keys: it compresses well
- *   and a search reads only it), values beyond 16 in the list `attr_more`;
- *   events as one searchable string; the rarely set fields as their own (nearly free) columns.
+ *   and a search reads only it); events as one searchable string; the rarely set fields (dropped
+ *   counts, status message, trace state, links, typed array/kvlist values, values beyond 16) as
+ *   one JSON `extras`, NULL when none is set (wire.ts, Extras).
  * - `grp` is the group-commit number: strictly increasing, so its zone maps let a trace lookup
  *   read only the row groups its spans were written in.
  * - `trace_index`: one row per (trace, group commit) with an ART index on the 128-bit trace id,
@@ -15,7 +16,7 @@
  */
 import { SLOTS } from './dictionaries.js';
 
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
 
 /** The attribute value slots s0 … s15 (see dictionaries.ts). */
 export const SLOT_COLUMNS = Array.from({ length: SLOTS }, (_, i) => `s${i}`);
@@ -25,6 +26,7 @@ export const DDL = [
   `CREATE TABLE IF NOT EXISTS ops (op_id UINTEGER, service VARCHAR, name VARCHAR, kind UTINYINT)`,
   `CREATE TABLE IF NOT EXISTS resources (resource_id UINTEGER, service VARCHAR, enc VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS scopes (scope_id UINTEGER, enc VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS event_keys (key VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS keysets (keyset_id UINTEGER, codes VARCHAR, keys VARCHAR, slots VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS spans (
     grp UBIGINT NOT NULL,
@@ -39,17 +41,10 @@ export const DDL = [
     scope_id UINTEGER NOT NULL,
     status UTINYINT NOT NULL,
     flags UINTEGER NOT NULL,
-    dropped_attrs UINTEGER NOT NULL,
-    dropped_events UINTEGER NOT NULL,
-    dropped_links UINTEGER NOT NULL,
     keyset_id UINTEGER NOT NULL,
     ${SLOT_COLUMNS.map((c) => `${c} VARCHAR,`).join(' ')}
-    attr_more VARCHAR[],
-    attr_complex VARCHAR,
-    status_message VARCHAR,
-    trace_state VARCHAR,
     events VARCHAR,
-    links VARCHAR
+    extras VARCHAR
   )`,
   `CREATE TABLE IF NOT EXISTS trace_index (trace_id UHUGEINT NOT NULL, grp UBIGINT NOT NULL, max_start BIGINT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS trace_index_trace_id ON trace_index (trace_id)`,

@@ -10,14 +10,12 @@ const scalar = (t: duckdb.Type) => duckdb.create_logical_type(t);
 /** Column types of `spans`, in the order of its DDL (schema.ts). */
 const SPAN_TYPES = [
   ...[T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.BIGINT, T.BIGINT, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
-  ...[T.UTINYINT, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
-  ...Array.from({ length: SLOTS }, () => scalar(T.VARCHAR)),
-  duckdb.create_list_type(scalar(T.VARCHAR)),
-  ...[T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR].map(scalar),
+  ...[T.UTINYINT, T.UINTEGER, T.UINTEGER].map(scalar),
+  ...Array.from({ length: SLOTS + 2 }, () => scalar(T.VARCHAR)),
 ];
-/** Column index of the first slot, of attr_more and of the columns after it. */
-const SLOT0 = 16;
-const MORE = SLOT0 + SLOTS;
+/** Column index of the first slot; events and extras follow the slots. */
+const SLOT0 = 13;
+const EVENTS = SLOT0 + SLOTS;
 
 /** Bytes of a duckdb_string_t; strings up to INLINE bytes are stored in it (no heap). */
 const STRING_T = 16;
@@ -92,20 +90,11 @@ export class SpanChunk {
   readonly scope = new Uint32Array(CHUNK_ROWS);
   readonly status = new Uint8Array(CHUNK_ROWS);
   readonly flags = new Uint32Array(CHUNK_ROWS);
-  readonly droppedAttrs = new Uint32Array(CHUNK_ROWS);
-  readonly droppedEvents = new Uint32Array(CHUNK_ROWS);
-  readonly droppedLinks = new Uint32Array(CHUNK_ROWS);
   readonly keyset = new Uint32Array(CHUNK_ROWS);
   /** Attribute values by slot column; NULL where the row's keyset has no key in that slot. */
   readonly slots: StringColumn[] = Array.from({ length: SLOTS }, () => new StringColumn());
-  /** Values beyond the slots, of all rows in order; `moreCount[r]` of them belong to row r. */
-  more: Uint8Array[] = [];
-  readonly moreCount = new Uint32Array(CHUNK_ROWS);
-  readonly complex = new StringColumn();
-  readonly statusMessage = new StringColumn();
-  readonly traceState = new StringColumn();
   readonly events = new StringColumn();
-  readonly links: (string | null)[] = [];
+  readonly extras = new StringColumn();
 
   get full(): boolean {
     return this.rows === CHUNK_ROWS;
@@ -132,66 +121,12 @@ export class SpanChunk {
     copy(9, this.scope, 4);
     copy(10, this.status, 1);
     copy(11, this.flags, 4);
-    copy(12, this.droppedAttrs, 4);
-    copy(13, this.droppedEvents, 4);
-    copy(14, this.droppedLinks, 4);
-    copy(15, this.keyset, 4);
+    copy(12, this.keyset, 4);
     for (let slot = 0; slot < SLOTS; slot++) this.slots[slot].write(vector(SLOT0 + slot), n);
-    // attr_more: list entries (offset, length as u64 pairs), then the strings in the child; NULL
-    // for rows without more values (nearly all).
-    const list = vector(MORE);
-    const entries = new Uint32Array(n * 4);
-    let validity: Uint32Array | undefined;
-    let offset = 0;
-    for (let r = 0; r < n; r++) {
-      const count = this.moreCount[r];
-      entries[4 * r] = offset;
-      entries[4 * r + 2] = count;
-      offset += count;
-      if (count === 0) {
-        validity ??= new Uint32Array(Math.ceil(n / 64) * 2).fill(0xffffffff);
-        validity[r >>> 5] &= ~(1 << (r & 31));
-      }
-    }
-    duckdb.copy_data_to_vector(list, 0, entries.buffer, 0, entries.byteLength);
-    if (validity) {
-      duckdb.vector_ensure_validity_writable(list);
-      duckdb.copy_data_to_vector_validity(list, 0, validity.buffer as ArrayBuffer, 0, validity.byteLength);
-    }
-    if (offset > 0) {
-      duckdb.list_vector_reserve(list, offset);
-      duckdb.list_vector_set_size(list, offset);
-      const child = duckdb.list_vector_get_child(list);
-      for (let i = 0; i < offset; i++) duckdb.vector_assign_string_element_len(child, i, this.more[i]);
-    }
-    this.complex.write(vector(MORE + 1), n);
-    this.statusMessage.write(vector(MORE + 2), n);
-    this.traceState.write(vector(MORE + 3), n);
-    this.events.write(vector(MORE + 4), n);
-    setStrings(vector(MORE + 5), this.links, n);
+    this.events.write(vector(EVENTS), n);
+    this.extras.write(vector(EVENTS + 1), n);
     this.rows = 0;
-    this.more = [];
-    this.moreCount.fill(0, 0, n);
-    this.links.length = 0;
     return new DuckDBDataChunk(chunk);
-  }
-}
-
-/** A VARCHAR column with NULLs from JS strings: strings one by one, then the validity mask in one copy. */
-function setStrings(vector: duckdb.Vector, values: readonly (string | null)[], n: number): void {
-  let validity: Uint32Array | undefined;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== null) {
-      duckdb.vector_assign_string_element(vector, i, v);
-    } else {
-      validity ??= new Uint32Array(Math.ceil(n / 64) * 2).fill(0xffffffff);
-      validity[i >>> 5] &= ~(1 << (i & 31));
-    }
-  }
-  if (validity) {
-    duckdb.vector_ensure_validity_writable(vector);
-    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer as ArrayBuffer, 0, validity.byteLength);
   }
 }
 

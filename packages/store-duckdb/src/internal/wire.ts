@@ -1,6 +1,7 @@
-import type { AnyValue, Attributes, InstrumentationScope, LogBatch, Resource, SpanBatch, SpanKind, SpanLink } from '@tracelight/core';
+import type { AnyValue, Attributes, InstrumentationScope, LogBatch, Resource, SpanBatch, SpanKind } from '@tracelight/core';
 import { EMPTY_RESOURCE, SPAN_ID_BYTES, serviceNameOf, TRACE_ID_BYTES } from '@tracelight/core';
 import { logTimeOf } from '@tracelight/store';
+import type { Typed } from './value-codec.js';
 import { attributesToTyped, escapeField, runEntry, textOf, toTyped, typeCodeOf } from './value-codec.js';
 
 /**
@@ -23,40 +24,57 @@ export interface SpanWire {
   /** Per span, INTS_PER_SPAN: see the I_ constants. */
   readonly ints: Uint32Array;
   /**
-   * UTF-8 of the stored strings, escaped (escapeField): per span its attribute values in order,
-   * then STRINGS_PER_SPAN more (events, status message, trace state, typed JSON of its array and
-   * kvlist values); '' for none.
+   * UTF-8 of the stored strings: per span its attribute values' texts in order (escaped:
+   * escapeField), then its events (the searchable form, see value-codec) and its extras (JSON,
+   * see `Extras`), '' for none.
    */
   readonly text: Uint8Array;
   /** End offset in `text` of each string. */
   readonly ends: Uint32Array;
-  /** Spans with links: [span index, links]. */
-  readonly links: [number, readonly SpanLink[]][];
   readonly resources: readonly Resource[];
   readonly scopes: readonly InstrumentationScope[];
+  /**
+   * The distinct keys of the batch's event attributes (every batch says its own: the worker's
+   * dictionary of event keys must have them even after a failed group forgot some).
+   */
+  readonly eventKeys: readonly string[];
   /** Keysets and operations first used by this batch (or by an earlier one that failed to encode). */
   readonly newKeysets: readonly WireKeyset[];
   readonly newOps: readonly WireOp[];
 }
 
-export const INTS_PER_SPAN = 10;
+export const INTS_PER_SPAN = 7;
 export const I_FLAGS = 0;
 export const I_STATUS = 1;
 export const I_RESOURCE = 2;
 export const I_SCOPE = 3;
-export const I_DROPPED_ATTRS = 4;
-export const I_DROPPED_EVENTS = 5;
-export const I_DROPPED_LINKS = 6;
-export const I_ATTRS = 7;
-export const I_KEYSET = 8;
-export const I_OP = 9;
+export const I_ATTRS = 4;
+export const I_KEYSET = 5;
+export const I_OP = 6;
 
-/** Strings after a span's attribute values, in this order. */
-export const STRINGS_PER_SPAN = 4;
-export const S_EVENTS = 0;
-export const S_STATUS_MESSAGE = 1;
-export const S_TRACE_STATE = 2;
-export const S_COMPLEX = 3;
+/** Strings after a span's attribute values: its events, then its extras. */
+export const STRINGS_PER_SPAN = 2;
+
+/**
+ * A span's rarely set fields, in one JSON column (`extras`, NULL when none is set): a column
+ * each cost bytes and, above all, time in every trace lookup (DuckDB's cost of fetching a row
+ * grows with the number of columns).
+ */
+export interface Extras {
+  /** Dropped attribute, event and link counts. */
+  a?: number;
+  e?: number;
+  l?: number;
+  /** Status message, trace state. */
+  m?: string;
+  t?: string;
+  /** Links: [trace id, span id, trace state, flags, dropped attributes, typed attributes]. */
+  k?: [string, string, string, number, number, [string, Typed][]][];
+  /** Typed forms of the array and kvlist attribute values, in order (their slots hold their text). */
+  c?: Typed[];
+  /** Texts of the attribute values beyond the slot columns (escaped, as in a slot), in order. */
+  v?: string[];
+}
 
 /** [wire id, type codes, keys] */
 export type WireKeyset = readonly [number, string, readonly string[]];
@@ -80,9 +98,23 @@ export function encodeScope(scope: InstrumentationScope): string {
   return JSON.stringify([scope.name, scope.version, attributesToTyped(scope.attributes), scope.droppedAttributesCount, scope.schemaUrl]);
 }
 
-export function encodeLinks(links: readonly SpanLink[]): string {
-  if (links.length === 0) return '';
-  return JSON.stringify(links.map((l) => [l.traceId, l.spanId, l.traceState, l.flags, l.droppedAttributesCount, attributesToTyped(l.attributes)]));
+function extrasOf(batch: SpanBatch, i: number, complex: Typed[] | undefined): string {
+  const a = batch.droppedAttributesCount[i];
+  const e = batch.droppedEventsCount[i];
+  const l = batch.droppedLinksCount[i];
+  const m = batch.statusMessage[i];
+  const t = batch.traceState[i];
+  const links = batch.links[i];
+  if (a === 0 && e === 0 && l === 0 && m === '' && t === '' && links.length === 0 && !complex) return '';
+  const extras: Extras = {};
+  if (a !== 0) extras.a = a;
+  if (e !== 0) extras.e = e;
+  if (l !== 0) extras.l = l;
+  if (m !== '') extras.m = m;
+  if (t !== '') extras.t = t;
+  if (links.length > 0) extras.k = links.map((x) => [x.traceId, x.spanId, x.traceState, x.flags, x.droppedAttributesCount, attributesToTyped(x.attributes)]);
+  if (complex) extras.c = complex;
+  return JSON.stringify(extras);
 }
 
 /** The transferable buffers of a SpanWire. */
@@ -264,14 +296,14 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
   const n = batch.length;
   const ints = new Uint32Array(n * INTS_PER_SPAN);
   const text = new TextWriter(n * 20, n * 256);
-  const links: [number, readonly SpanLink[]][] = [];
   const services = batch.resources.map(serviceNameOf);
   const fallbackService = services[0] ?? serviceNameOf(EMPTY_RESOURCE);
   const root = dict.keysetRoot;
+  const eventKeys = new Set<string>();
   for (let i = 0; i < n; i++) {
     const k = i * INTS_PER_SPAN;
     const attributes = batch.attributes[i];
-    let complex: string[] | undefined;
+    let complex: Typed[] | undefined;
     let node = root;
     for (let j = 0; j < attributes.length; j++) {
       const kv = attributes[j];
@@ -282,7 +314,7 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
         text.put(value as string);
       } else {
         text.put(textOf(value));
-        if (code >= 7) (complex ??= []).push(JSON.stringify(toTyped(value)));
+        if (code >= 7) (complex ??= []).push(toTyped(value));
       }
     }
     const spanEvents = batch.events[i];
@@ -292,7 +324,10 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
       for (const e of spanEvents) {
         events += `\x1c${e.timeUnixNano - spanStart}\x1d${escapeField(e.name)}\x1d${e.droppedAttributesCount}`;
         if (e.attributes.length > 0) {
-          for (const kv of e.attributes) events += runEntry(kv.key, kv.value);
+          for (const kv of e.attributes) {
+            events += runEntry(kv.key, kv.value);
+            eventKeys.add(kv.key);
+          }
           events += '\x1f';
         }
       }
@@ -301,21 +336,16 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
     } else {
       text.putRaw('');
     }
-    text.put(batch.statusMessage[i]);
-    text.put(batch.traceState[i]);
-    text.putRaw(complex ? JSON.stringify(complex) : '');
+    // JSON has no raw control characters (NUL included) to escape.
+    text.putRaw(extrasOf(batch, i, complex));
     const resource = batch.resourceIndex[i];
     ints[k + I_FLAGS] = batch.flags[i];
     ints[k + I_STATUS] = batch.statusCode[i];
     ints[k + I_RESOURCE] = resource;
     ints[k + I_SCOPE] = batch.scopeIndex[i];
-    ints[k + I_DROPPED_ATTRS] = batch.droppedAttributesCount[i];
-    ints[k + I_DROPPED_EVENTS] = batch.droppedEventsCount[i];
-    ints[k + I_DROPPED_LINKS] = batch.droppedLinksCount[i];
     ints[k + I_ATTRS] = attributes.length;
     ints[k + I_KEYSET] = dict.keysetOf(attributes, node);
     ints[k + I_OP] = dict.op(services[resource] ?? fallbackService, batch.name[i], batch.kind[i] as SpanKind);
-    if (batch.links[i].length > 0) links.push([i, batch.links[i]]);
   }
   return {
     n,
@@ -327,7 +357,7 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
     ints,
     text: text.bytes.slice(0, text.pos),
     ends: text.ends.slice(0, text.count),
-    links,
+    eventKeys: [...eventKeys],
     resources: batch.resources,
     scopes: batch.scopes,
     ...dict.takeUnsent(),

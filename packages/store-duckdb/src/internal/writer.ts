@@ -2,20 +2,15 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { SpanKind } from '@tracelight/core';
 import { EMPTY_RESOURCE, EMPTY_SCOPE } from '@tracelight/core';
 import type { DedupWindow } from './dedup-window.js';
-import type { StringColumn } from './span-chunk.js';
 import { SpanChunk, swap8 } from './span-chunk.js';
 import type { Dictionaries, KeysetEntry } from './dictionaries.js';
 import { SLOTS } from './dictionaries.js';
 import { escapeField } from './value-codec.js';
-import type { LogWire, SpanWire } from './wire.js';
+import type { Extras, LogWire, SpanWire } from './wire.js';
 import {
-  encodeLinks,
   encodeResource,
   encodeScope,
   I_ATTRS,
-  I_DROPPED_ATTRS,
-  I_DROPPED_EVENTS,
-  I_DROPPED_LINKS,
   I_FLAGS,
   I_KEYSET,
   I_OP,
@@ -23,13 +18,11 @@ import {
   I_SCOPE,
   I_STATUS,
   INTS_PER_SPAN,
-  S_COMPLEX,
-  S_EVENTS,
-  S_STATUS_MESSAGE,
-  S_TRACE_STATE,
   STRINGS_PER_SPAN,
 } from './wire.js';
 
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -251,12 +244,12 @@ export class GroupWriter {
     const stats = this.stats;
     for (const [id, codes, keys] of wire.newKeysets) this.wireKeysets[id] = { codes, keys, id: -1 };
     for (const [id, service, name, kind] of wire.newOps) this.wireOps[id] = { service, name, kind, id: -1 };
+    for (const key of wire.eventKeys) dicts.eventKey(key);
     const resourceIds = wire.resources.map((r) => dicts.resource(encodeResource(r)));
     const scopeIds = wire.scopes.map((s) => dicts.scope(encodeScope(s)));
     const startWords = new Uint32Array(wire.start.buffer, wire.start.byteOffset, wire.n * 2);
     const endWords = new Uint32Array(wire.end.buffer, wire.end.byteOffset, wire.n * 2);
     const tv = new DataView(wire.traceId.buffer, wire.traceId.byteOffset, wire.traceId.byteLength);
-    const links = wire.links.length > 0 ? new Map(wire.links) : undefined;
     const { ints, traceId, text, ends } = wire;
     let str = 0;
     let minHi = Infinity;
@@ -307,34 +300,31 @@ export class GroupWriter {
       const keyset = this.keyset(ints[k + I_KEYSET]);
       const slots = keyset.slots;
       let from = first === 0 ? 0 : ends[first - 1];
-      let more = 0;
+      let more: string[] | undefined;
       for (let j = 0; j < attrCount; j++) {
         const to = ends[first + j];
         const slot = slots[j];
-        if (slot < SLOTS) {
-          chunk.slots[slot].set(r, text, from, to);
-        } else {
-          chunk.more.push(text.slice(from, to));
-          more++;
-        }
+        if (slot < SLOTS) chunk.slots[slot].set(r, text, from, to);
+        else (more ??= []).push(decoder.decode(text.subarray(from, to)));
         from = to;
       }
-      chunk.moreCount[r] = more;
-      const rest = first + attrCount;
-      setIfAny(chunk.events, r, text, from, ends[rest + S_EVENTS]);
-      setIfAny(chunk.statusMessage, r, text, ends[rest + S_EVENTS], ends[rest + S_STATUS_MESSAGE]);
-      setIfAny(chunk.traceState, r, text, ends[rest + S_STATUS_MESSAGE], ends[rest + S_TRACE_STATE]);
-      setIfAny(chunk.complex, r, text, ends[rest + S_TRACE_STATE], ends[rest + S_COMPLEX]);
-      const spanLinks = links?.get(i);
-      chunk.links.push(spanLinks ? encodeLinks(spanLinks) : null);
+      const eventsEnd = ends[first + attrCount];
+      if (eventsEnd > from) chunk.events.set(r, text, from, eventsEnd);
+      const extrasEnd = ends[first + attrCount + 1];
+      if (more) {
+        // Values beyond the slots (rare): into the extras, which only this side can add.
+        const extras = (extrasEnd > eventsEnd ? JSON.parse(decoder.decode(text.subarray(eventsEnd, extrasEnd))) : {}) as Extras;
+        extras.v = more;
+        const bytes = encoder.encode(JSON.stringify(extras));
+        chunk.extras.set(r, bytes, 0, bytes.length);
+      } else if (extrasEnd > eventsEnd) {
+        chunk.extras.set(r, text, eventsEnd, extrasEnd);
+      }
       chunk.op[r] = this.op(ints[k + I_OP]);
       chunk.resource[r] = resourceIds[ints[k + I_RESOURCE]] ?? resourceIds[0] ?? dicts.resource(encodeResource(EMPTY_RESOURCE));
       chunk.scope[r] = scopeIds[ints[k + I_SCOPE]] ?? scopeIds[0] ?? dicts.scope(encodeScope(EMPTY_SCOPE));
       chunk.status[r] = ints[k + I_STATUS];
       chunk.flags[r] = ints[k + I_FLAGS];
-      chunk.droppedAttrs[r] = ints[k + I_DROPPED_ATTRS];
-      chunk.droppedEvents[r] = ints[k + I_DROPPED_EVENTS];
-      chunk.droppedLinks[r] = ints[k + I_DROPPED_LINKS];
       chunk.keyset[r] = keyset.id;
       if (runFrom < 0 || !sameTrace(traceId, runFrom, i)) {
         endRun();
@@ -398,10 +388,6 @@ function clamp(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
-/** An empty string is stored as NULL. */
-function setIfAny(column: StringColumn, r: number, text: Uint8Array, from: number, to: number): void {
-  if (to > from) column.set(r, text, from, to);
-}
 
 function sameTrace(ids: Uint8Array, a: number, b: number): boolean {
   for (let x = a * 16, y = b * 16, end = x + 16; x < end; x++, y++) if (ids[x] !== ids[y]) return false;
