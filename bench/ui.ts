@@ -56,12 +56,36 @@ interface ServerInfo {
   traces: Record<string, string>;
 }
 
-/** The trace's API answer fetched from Node: its size, and the server's time to the last byte. */
-async function serverSide(url: string, traceId: string): Promise<{ bytes: number; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(`${url}api/tl/traces/${traceId}`);
-  const bytes = (await res.arrayBuffer()).byteLength;
-  return { bytes, ms: round1(performance.now() - t0) };
+interface ServerSide {
+  /** The skeleton the UI opens a trace with: body size, time to the last byte. */
+  skeletonBytes: number;
+  skeletonMs: number;
+  /** The full trace (OTLP/JSON; what find-in-trace loads on demand). */
+  jsonBytes: number;
+  serverMs: number;
+  /** One span's details (what the detail panel asks for), the middle row's span. */
+  spanMs: number;
+}
+
+/** The trace's API answers fetched from Node: sizes, and the server's time to the last byte. */
+async function serverSide(url: string, traceId: string): Promise<ServerSide> {
+  const timed = async (path: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${url}${path}`);
+    if (!res.ok) throw new Error(`${path}: ${res.status}`);
+    const body = await res.arrayBuffer();
+    return { body, ms: round1(performance.now() - t0) };
+  };
+  const sk = await timed(`api/tl/traces/${traceId}/skeleton`);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(sk.body, 8, new DataView(sk.body).getUint32(4, true)))) as { spanCount: number };
+  // The span ids section follows the two float64 sections (docs/api.md).
+  const base = (8 + new DataView(sk.body).getUint32(4, true) + 7) & ~7;
+  const mid = Math.floor(header.spanCount / 2);
+  const idAt = base + 16 * header.spanCount + 8 * mid;
+  const spanId = [...new Uint8Array(sk.body, idAt, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const one = await timed(`api/tl/traces/${traceId}/spans/${spanId}`);
+  const full = await timed(`api/tl/traces/${traceId}`);
+  return { skeletonBytes: sk.body.byteLength, skeletonMs: sk.ms, spanMs: one.ms, jsonBytes: full.body.byteLength, serverMs: full.ms };
 }
 
 function startServer(): Promise<{ child: ChildProcess; info: ServerInfo }> {
@@ -96,15 +120,12 @@ function quantile(sorted: readonly number[], q: number): number {
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
-interface OpenResult {
+interface OpenResult extends ServerSide {
   spans: number;
-  jsonBytes: number;
-  /** GET /api/tl/traces/{id} from Node, to the last byte (the server's share of opening). */
-  serverMs: number;
   /** Navigation start to the interactive timeline, ms: the median, and every round. */
   interactiveMs: number;
   roundsMs: number[];
-  /** In the worker, median: fetch + decode, and building the model. */
+  /** In the worker, median: fetch + decode of the skeleton, and building the model. */
   fetchDecodeMs: number;
   modelMs: number;
   /** Marks of the last round, ms after navigation start: app script running, trace asked of the worker, model received, interactive. */
@@ -113,7 +134,7 @@ interface OpenResult {
   rows: number;
 }
 
-async function openTrace(browser: Browser, url: string, traceId: string, spans: number, server: { bytes: number; ms: number }): Promise<OpenResult> {
+async function openTrace(browser: Browser, url: string, traceId: string, spans: number, server: ServerSide): Promise<OpenResult> {
   const times: number[] = [];
   const fetches: number[] = [];
   const models: number[] = [];
@@ -143,7 +164,7 @@ async function openTrace(browser: Browser, url: string, traceId: string, spans: 
     }
   }
   const med = (list: number[]) => round1(quantile([...list].sort((a, b) => a - b), 0.5));
-  return { spans, jsonBytes: server.bytes, serverMs: server.ms, interactiveMs: med(times), roundsMs: times.map(round1), fetchDecodeMs: med(fetches), modelMs: med(models), phases, rows };
+  return { spans, ...server, interactiveMs: med(times), roundsMs: times.map(round1), fetchDecodeMs: med(fetches), modelMs: med(models), phases, rows };
 }
 
 interface ScrollResult {
@@ -207,7 +228,7 @@ async function main() {
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
     // A warm-up page load (compiles the bundle, starts the worker machinery once).
-    await openTrace(browser, info.url, info.traces[sizes[0]], sizes[0], { bytes: 0, ms: 0 });
+    await openTrace(browser, info.url, info.traces[sizes[0]], sizes[0], { skeletonBytes: 0, skeletonMs: 0, jsonBytes: 0, serverMs: 0, spanMs: 0 });
     const open: OpenResult[] = [];
     for (const n of sizes) {
       const r = await openTrace(browser, info.url, info.traces[n], n, await serverSide(info.url, info.traces[n]));
@@ -234,10 +255,10 @@ async function main() {
     mkdirSync(dirname(values.out), { recursive: true });
     writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
     console.log('\nUI benchmark (headless Chromium)');
-    console.log('spans     JSON MB   server ms   interactive ms   worker fetch+decode ms   worker model ms');
+    console.log('spans     skeleton MB   skeleton ms   span ms   full JSON MB   full ms   interactive ms   worker fetch+decode ms   worker model ms');
     for (const o of open) {
       console.log(
-        `${String(o.spans).padEnd(9)} ${(o.jsonBytes / 1e6).toFixed(1).padStart(7)}   ${String(o.serverMs).padStart(9)}   ${String(o.interactiveMs).padStart(14)}   ${String(o.fetchDecodeMs).padStart(22)}   ${String(o.modelMs).padStart(15)}`,
+        `${String(o.spans).padEnd(9)} ${(o.skeletonBytes / 1e6).toFixed(2).padStart(11)}   ${String(o.skeletonMs).padStart(11)}   ${String(o.spanMs).padStart(7)}   ${(o.jsonBytes / 1e6).toFixed(1).padStart(12)}   ${String(o.serverMs).padStart(7)}   ${String(o.interactiveMs).padStart(14)}   ${String(o.fetchDecodeMs).padStart(22)}   ${String(o.modelMs).padStart(15)}`,
       );
     }
     console.log(`\nscroll ${scroll.spans} spans, ${scroll.frames} frames at ${scroll.pxPerFrame} px/frame: p50 ${scroll.p50} ms, p95 ${scroll.p95} ms, p99 ${scroll.p99} ms, max ${scroll.max} ms, ${scroll.longFrames} frames > 33 ms`);

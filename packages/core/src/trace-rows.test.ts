@@ -27,3 +27,37 @@ describe('traceRows', () => {
     expect(t.spans[99_999].spanId).toBe('s99999');
   });
 });
+
+describe('traceRows agrees with assembleTrace', () => {
+  it('on duplicates, parent cycles, self-parents, equal starts and a random forest', async () => {
+    const { assembleTrace } = await import('./trace.js');
+    const preorder = (spans: Span[]) => {
+      const t = assembleTrace(spans);
+      const out: string[] = [];
+      const stack = [...t.roots].reverse();
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        out.push(node.span.spanId);
+        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+      }
+      return out;
+    };
+    const cases: Span[][] = [
+      [span('a', 'b', 0n), span('b', 'a', 1n), span('c', 'a', 2n), span('d', 'd', 3n)],
+      [span('r', '', 5n), span('x', 'r', 7n), span('y', 'r', 7n), span('z', 'r', 6n), span('x', 'r', 1n)],
+    ];
+    let seed = 42;
+    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % k);
+    const forest: Span[] = [];
+    for (let i = 0; i < 2000; i++) forest.push(span(`s${i}`, i === 0 || rand(10) === 0 ? `m${i}` : `s${rand(i)}`, BigInt(rand(50))));
+    cases.push(forest);
+    for (const c of cases) {
+      const t = traceRows(c);
+      expect(t.spans.map((s) => s.spanId)).toEqual(preorder(c));
+      t.parent.forEach((p, r) => {
+        expect(p).toBeLessThan(r);
+        if (p >= 0) expect(t.spans[r].parentSpanId).toBe(t.spans[p].spanId);
+      });
+    }
+  });
+});

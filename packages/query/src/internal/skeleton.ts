@@ -1,4 +1,4 @@
-import { hexToBytes, serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
+import { serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
 import { allocateSkeleton, SkeletonFlag } from '../client/skeleton.js';
 import type { ViewedTrace } from './context.js';
 
@@ -10,6 +10,27 @@ function intern(table: string[], index: Map<string, number>, value: string): num
     index.set(value, i);
   }
   return i;
+}
+
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** 16 hex digits into 8 bytes at `at`, without allocating; anything else leaves zeros. */
+function writeHexId(out: Uint8Array, at: number, hex: string): void {
+  if (hex.length !== 16) return;
+  for (let i = 0; i < 8; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) {
+      out.fill(0, at, at + 8);
+      return;
+    }
+    out[at + i] = (hi << 4) | lo;
+  }
 }
 
 /**
@@ -55,8 +76,7 @@ export function encodeTraceSkeleton(view: ViewedTrace): Uint8Array<ArrayBuffer> 
     k.start[r] = Number(span.startTimeUnixNano - t0);
     const d = span.endTimeUnixNano - span.startTimeUnixNano;
     k.duration[r] = d > 0n ? Number(d) : 0;
-    const id = hexToBytes(span.spanId);
-    if (id && id.length === 8) k.spanIds.set(id, 8 * r);
+    writeHexId(k.spanIds, 8 * r, span.spanId);
     k.kind[r] = span.kind;
     k.status[r] = span.status.code;
     let f = 0;
