@@ -137,6 +137,50 @@ describe('duckdb store', () => {
     expect(await store.findTraceIds({ attributes: [{ key: 'event.key', value: '7', scope: 'event' }] }).then((h) => h.map((x) => x.traceId))).toEqual([spans[1].traceId]);
   });
 
+  it('gives every parent id back: parents in the same batch (before or after the child), in another batch, missing, itself; also after retention deletes a parent', { timeout: 60_000 }, async () => {
+    const store = await open({ dataDir: tempDir(), maxAgeMs: 0 });
+    const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const traceId = 'fe'.repeat(16);
+    const span = (id: string, parent: string, service: string, offset: bigint): Span => ({
+      traceId,
+      spanId: id.repeat(8),
+      parentSpanId: parent === '' ? '' : parent.repeat(8),
+      traceState: '',
+      flags: 1,
+      name: `op-${id}`,
+      kind: SpanKind.SERVER,
+      startTimeUnixNano: t0 + offset,
+      endTimeUnixNano: t0 + offset + 1000n,
+      attributes: [],
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
+      resource: { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, schemaUrl: '' },
+      scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+    });
+    const root = span('01', '', 'front', 0n);
+    const a = span('0a', '01', 'mid', 10n);
+    const b = span('0b', '0a', 'back', 20n);
+    const c = span('0c', '0a', 'other', 30n);
+    const self = span('0d', '0d', 'front', 40n);
+    const orphan = span('0e', '99', 'front', 50n);
+    await store.writeSpans(spanBatchFromSpans([b, root, a, self, orphan])); // b before its parent
+    await store.writeSpans(spanBatchFromSpans([c])); // its parent is in the first batch
+    const bySpan = (spans: readonly Span[]) => Object.fromEntries(spans.map((x) => [x.spanId, x.parentSpanId]));
+    const expected = bySpan([root, a, b, c, self, orphan]);
+    expect(bySpan((await store.getTraces([traceId]))[0].spans)).toEqual(expected);
+    expect((await store.getTraceSummaries([traceId]))[0]).toMatchObject({ rootServiceName: 'front', rootSpanName: 'op-01', spanCount: 6 });
+    const links = await store.getDependencies({ startTimeUnixNano: t0, endTimeUnixNano: t0 + 1_000_000n });
+    expect(links.map((l) => `${l.parent}>${l.child}:${l.callCount}`)).toEqual(['front>mid:1', 'mid>back:1', 'mid>other:1']);
+
+    await store.applyRetention({ olderThanUnixNano: t0 + 5n }); // deletes the root only
+    const { [root.spanId]: _deleted, ...kept } = expected;
+    expect(bySpan((await store.getTraces([traceId]))[0].spans)).toEqual(kept);
+  });
+
   it('rejects unknown or invalid options at creation', () => {
     expect(() => createDuckDBStore({ dataDir: '/tmp/x', retention: 5 } as unknown as DuckDBStoreOptions)).toThrow(/unknown DuckDB store option 'retention'/);
     expect(() => createDuckDBStore({ memoryLimitBytes: 10 })).toThrow(expect.objectContaining({ code: 'STORE_CONFIG_INVALID' }));

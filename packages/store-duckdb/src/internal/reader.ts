@@ -32,10 +32,27 @@ import type { Extras } from './wire.js';
 import type { WriterStats } from './writer.js';
 
 const SPAN_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, resource_id, scope_id, status, flags,
-  keyset_id, events, extras, ${SLOT_COLUMNS.join(', ')}`;
-/** Index of s0 in a row of SPAN_SELECT preceded by grp. */
-const ROW_SLOT0 = 15;
-const SUMMARY_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, status`;
+  keyset_id, events, extras, seq, parent_ref, ${SLOT_COLUMNS.join(', ')}`;
+/** Index of seq and of s0 in a row of SPAN_SELECT preceded by grp. */
+const ROW_SEQ = 15;
+const ROW_SLOT0 = 17;
+const SUMMARY_SELECT = `trace_hi, trace_lo, span_id, parent_id, start_ns, duration_ns, op_id, status, seq, parent_ref`;
+const SUMMARY_SEQ = 9;
+
+/**
+ * The parent span id (hex, '' for none) of each row of traceRows: `parent_id`, or the span
+ * `parent_ref` rows back in the same group commit (`seq` at index `at`, parent_ref after it).
+ */
+function parentsOf(found: unknown[][], at: number): string[] {
+  const bySeq = new Map<string, bigint>();
+  for (const r of found) bySeq.set(`${r[0] as bigint}:${r[at] as number}`, r[3] as bigint);
+  return found.map((r) => {
+    const ref = r[at + 1] as number;
+    if (ref === 0) return r[4] === null ? '' : hex16(r[4] as bigint);
+    const parent = bySeq.get(`${r[0] as bigint}:${(r[at] as number) - ref}`);
+    return parent === undefined ? '' : hex16(parent);
+  });
+}
 
 /** A small pool of read connections: DuckDB runs queries of different connections in parallel. */
 export class ConnectionPool {
@@ -156,9 +173,10 @@ export class Reader {
   async getTraces(traceIds: readonly string[]): Promise<Trace[]> {
     const ids = normalizeTraceIds(traceIds);
     const found = await this.pool.use((con) => this.traceRows(con, ids, SPAN_SELECT));
+    const parents = parentsOf(found, ROW_SEQ);
     const byTrace = new Map<string, Map<string, Span>>();
-    for (const r of found) {
-      const span = this.decodeSpan(r);
+    for (let i = 0; i < found.length; i++) {
+      const span = this.decodeSpan(found[i], parents[i]);
       let spans = byTrace.get(span.traceId);
       if (!spans) byTrace.set(span.traceId, (spans = new Map()));
       // Retried spans: the first copy stays.
@@ -174,6 +192,8 @@ export class Reader {
     const ids = normalizeTraceIds(traceIds);
     const found = await this.pool.use((con) => this.traceRows(con, ids, SUMMARY_SELECT));
     const byTrace = new Map<string, unknown[][]>();
+    const parents = parentsOf(found, SUMMARY_SEQ);
+    const parentOf = new Map<unknown[], string>(found.map((r, i) => [r, parents[i]]));
     for (const r of found) {
       const id = hex16(r[1] as bigint) + hex16(r[2] as bigint);
       let list = byTrace.get(id);
@@ -191,7 +211,7 @@ export class Reader {
           const op = this.dicts.ops[Number(r[7])];
           return {
             spanId: hex16(r[3] as bigint),
-            parentSpanId: (r[4] as bigint) === 0n ? '' : hex16(r[4] as bigint),
+            parentSpanId: parentOf.get(r)!,
             serviceName: op.service,
             name: op.name,
             startTimeUnixNano: start,
@@ -290,15 +310,19 @@ export class Reader {
 
   async getDependencies(query: DependencyQuery): Promise<DependencyLink[]> {
     const q = normalizeDependencyQuery(query);
+    // A child's parent is the row parent_ref back in its group commit, or the span parent_id
+    // names in its trace. Retried copies are counted once: edges are distinct per child span.
     const sql = `WITH child AS (
-        SELECT DISTINCT trace_hi, trace_lo, span_id, parent_id, op_id, status FROM spans
-        WHERE start_ns >= $1::BIGINT AND start_ns <= $2::BIGINT AND parent_id <> 0),
-      parent AS (
-        SELECT DISTINCT s.trace_hi, s.trace_lo, s.span_id, s.op_id FROM spans s
-        SEMI JOIN (SELECT DISTINCT trace_hi, trace_lo FROM child) t ON s.trace_hi = t.trace_hi AND s.trace_lo = t.trace_lo)
-      SELECT p.op_id, c.op_id, count(*), count(*) FILTER (WHERE c.status = 2)
-      FROM child c JOIN parent p ON c.trace_hi = p.trace_hi AND c.trace_lo = p.trace_lo AND c.parent_id = p.span_id
-      GROUP BY 1, 2`;
+        SELECT trace_hi, trace_lo, span_id, grp, seq, parent_ref, parent_id, op_id, status FROM spans
+        WHERE start_ns >= $1::BIGINT AND start_ns <= $2::BIGINT AND (parent_ref <> 0 OR parent_id IS NOT NULL)),
+      by_ref AS (
+        SELECT c.trace_hi, c.trace_lo, c.span_id, p.op_id AS pop, c.op_id AS cop, c.status FROM child c
+        JOIN spans p ON p.grp = c.grp AND p.seq = c.seq - c.parent_ref WHERE c.parent_ref <> 0),
+      by_id AS (
+        SELECT DISTINCT c.trace_hi, c.trace_lo, c.span_id, p.op_id AS pop, c.op_id AS cop, c.status FROM child c
+        JOIN spans p ON p.trace_hi = c.trace_hi AND p.trace_lo = c.trace_lo AND p.span_id = c.parent_id WHERE c.parent_ref = 0),
+      edges AS (SELECT DISTINCT * FROM (FROM by_ref UNION ALL FROM by_id))
+      SELECT pop, cop, count(*), count(*) FILTER (WHERE status = 2) FROM edges GROUP BY 1, 2`;
     const found = await this.pool.use((con) => rows(con, sql, [q.startTimeUnixNano, q.endTimeUnixNano]));
     const links = new Map<string, { parent: string; child: string; callCount: number; errorCount: number }>();
     for (const [pop, cop, calls, errors] of found) {
@@ -391,7 +415,7 @@ export class Reader {
     });
   }
 
-  private decodeSpan(r: unknown[]): Span {
+  private decodeSpan(r: unknown[], parentSpanId: string): Span {
     // r[0] is grp.
     const start = r[5] as bigint;
     const op = this.dicts.ops[Number(r[7])];
@@ -405,11 +429,10 @@ export class Reader {
       const text = slot < SLOTS ? (r[ROW_SLOT0 + slot] as string) : extras.v![slot - SLOTS];
       return { key, value: fromText(unescapeField(text), code) };
     });
-    const parent = r[4] as bigint;
     return {
       traceId: hex16(r[1] as bigint) + hex16(r[2] as bigint),
       spanId: hex16(r[3] as bigint),
-      parentSpanId: parent === 0n ? '' : hex16(parent),
+      parentSpanId,
       traceState: extras.t ?? '',
       flags: Number(r[11]),
       name: op.name,

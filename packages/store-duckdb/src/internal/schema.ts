@@ -10,13 +10,15 @@
  *   counts, status message, trace state, links, typed array/kvlist values, values beyond 16) as
  *   one JSON `extras`, NULL when none is set (wire.ts, Extras).
  * - `grp` is the group-commit number: strictly increasing, so its zone maps let a trace lookup
- *   read only the row groups its spans were written in.
+ *   read only the row groups its spans were written in. `seq` numbers the rows of a group commit;
+ *   a parent written in the same batch is `parent_ref` rows back (or ahead) in it, and only other
+ *   parents take their 8-byte `parent_id` (NULL for roots and referenced parents).
  * - `trace_index`: one row per (trace, group commit) with an ART index on the 128-bit trace id,
  *   ~1/20 of the span rows.
  */
 import { SLOTS } from './dictionaries.js';
 
-export const SCHEMA_VERSION = '3';
+export const SCHEMA_VERSION = '4';
 
 /** The attribute value slots s0 … s15 (see dictionaries.ts). */
 export const SLOT_COLUMNS = Array.from({ length: SLOTS }, (_, i) => `s${i}`);
@@ -33,7 +35,9 @@ export const DDL = [
     trace_hi UBIGINT NOT NULL,
     trace_lo UBIGINT NOT NULL,
     span_id UBIGINT NOT NULL,
-    parent_id UBIGINT NOT NULL,
+    seq UINTEGER NOT NULL,
+    parent_ref INTEGER NOT NULL,
+    parent_id UBIGINT,
     start_ns BIGINT NOT NULL,
     duration_ns BIGINT NOT NULL,
     op_id UINTEGER NOT NULL,

@@ -9,12 +9,12 @@ const T = duckdb.Type;
 const scalar = (t: duckdb.Type) => duckdb.create_logical_type(t);
 /** Column types of `spans`, in the order of its DDL (schema.ts). */
 const SPAN_TYPES = [
-  ...[T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.BIGINT, T.BIGINT, T.UINTEGER, T.UINTEGER, T.UINTEGER].map(scalar),
-  ...[T.UTINYINT, T.UINTEGER, T.UINTEGER].map(scalar),
+  ...[T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UBIGINT, T.UINTEGER, T.INTEGER, T.UBIGINT, T.BIGINT, T.BIGINT].map(scalar),
+  ...[T.UINTEGER, T.UINTEGER, T.UINTEGER, T.UTINYINT, T.UINTEGER, T.UINTEGER].map(scalar),
   ...Array.from({ length: SLOTS + 2 }, () => scalar(T.VARCHAR)),
 ];
 /** Column index of the first slot; events and extras follow the slots. */
-const SLOT0 = 13;
+const SLOT0 = 15;
 const EVENTS = SLOT0 + SLOTS;
 
 /** Bytes of a duckdb_string_t; strings up to INLINE bytes are stored in it (no heap). */
@@ -81,7 +81,13 @@ export class SpanChunk {
   readonly traceHi = new Uint8Array(CHUNK_ROWS * 8);
   readonly traceLo = new Uint8Array(CHUNK_ROWS * 8);
   readonly spanId = new Uint8Array(CHUNK_ROWS * 8);
+  /** Row number in the group commit. */
+  readonly seq = new Uint32Array(CHUNK_ROWS);
+  /** seq minus the parent's seq when the parent is in the same group commit, else 0. */
+  readonly parentRef = new Int32Array(CHUNK_ROWS);
+  /** The parent's id when it is not referred to by parentRef; NULL (validity bit 0) otherwise. */
   readonly parentId = new Uint8Array(CHUNK_ROWS * 8);
+  readonly parentValid = new Uint32Array(CHUNK_ROWS / 32);
   /** BIGINT start and duration as pairs of 32-bit words, little-endian. */
   readonly start = new Uint32Array(CHUNK_ROWS * 2);
   readonly duration = new Uint32Array(CHUNK_ROWS * 2);
@@ -113,19 +119,26 @@ export class SpanChunk {
     copy(1, this.traceHi, 8);
     copy(2, this.traceLo, 8);
     copy(3, this.spanId, 8);
-    copy(4, this.parentId, 8);
-    copy(5, this.start, 8);
-    copy(6, this.duration, 8);
-    copy(7, this.op, 4);
-    copy(8, this.resource, 4);
-    copy(9, this.scope, 4);
-    copy(10, this.status, 1);
-    copy(11, this.flags, 4);
-    copy(12, this.keyset, 4);
+    copy(4, this.seq, 4);
+    copy(5, this.parentRef, 4);
+    const parent = vector(6);
+    duckdb.copy_data_to_vector(parent, 0, this.parentId.buffer, 0, n * 8);
+    duckdb.vector_ensure_validity_writable(parent);
+    duckdb.copy_data_to_vector_validity(parent, 0, this.parentValid.buffer, 0, Math.ceil(n / 64) * 8);
+    copy(7, this.start, 8);
+    copy(8, this.duration, 8);
+    copy(9, this.op, 4);
+    copy(10, this.resource, 4);
+    copy(11, this.scope, 4);
+    copy(12, this.status, 1);
+    copy(13, this.flags, 4);
+    copy(14, this.keyset, 4);
     for (let slot = 0; slot < SLOTS; slot++) this.slots[slot].write(vector(SLOT0 + slot), n);
     this.events.write(vector(EVENTS), n);
     this.extras.write(vector(EVENTS + 1), n);
     this.rows = 0;
+    this.parentRef.fill(0, 0, n);
+    this.parentValid.fill(0);
     return new DuckDBDataChunk(chunk);
   }
 }

@@ -72,6 +72,13 @@ async function main(): Promise<void> {
       const cutoffs: bigint[] = [];
       if (policy.olderThanUnixNano !== undefined) cutoffs.push(policy.olderThanUnixNano);
       const deleteBefore = async (cutoff: bigint) => {
+        // A kept span whose parent is deleted keeps the parent's id (it referred to its row).
+        await admin.run(
+          `UPDATE spans SET parent_id = p.span_id, parent_ref = 0 FROM spans p
+          WHERE spans.parent_ref <> 0 AND spans.start_ns >= $1::BIGINT AND p.start_ns < $1::BIGINT
+            AND p.grp = spans.grp AND p.seq = spans.seq - spans.parent_ref`,
+          [cutoff],
+        );
         deletedSpans += Number((await admin.run(`DELETE FROM spans WHERE start_ns < $1::BIGINT`, [cutoff])).rowsChanged);
         deletedLogs += Number((await admin.run(`DELETE FROM logs WHERE time_ns < $1::BIGINT`, [cutoff])).rowsChanged);
         await admin.run(`DELETE FROM trace_index WHERE max_start < $1::BIGINT`, [cutoff]);

@@ -174,6 +174,7 @@ export class GroupWriter {
       began = true;
       const t0 = performance.now();
       this.spansAppender = lane.spans;
+      this.seq = 0;
       const index = new Map<bigint, bigint>();
       const chunk = new SpanChunk();
       let slice = performance.now();
@@ -267,20 +268,58 @@ export class GroupWriter {
       if (prev === undefined || start > prev) index.set(key, start);
       runFrom = -1;
     };
-    for (let i = 0; i < wire.n; i++) {
-      const k = i * INTS_PER_SPAN;
-      const attrCount = ints[k + I_ATTRS];
-      const first = str;
-      str += attrCount + STRINGS_PER_SPAN;
+    // First pass: retried spans out, a sequence number for each row, and the rows by span id,
+    // so that a parent in the same batch is stored as a small distance (parent_ref) instead of
+    // its 8-byte id.
+    const n = wire.n;
+    const seqOf = new Int32Array(n).fill(-1);
+    const byId = this.spanTable(n);
+    const mask = byId.length - 1;
+    const spanWords = new Uint32Array(wire.spanId.buffer, wire.spanId.byteOffset, n * 2);
+    const parentWords = new Uint32Array(wire.parentSpanId.buffer, wire.parentSpanId.byteOffset, n * 2);
+    for (let i = 0; i < n; i++) {
       if (this.dedup.seen(traceId, i * 16, wire.spanId, i * 8)) {
         stats.duplicatesSkipped++;
         continue;
       }
+      seqOf[i] = this.seq++;
+      for (let h = spanWords[2 * i + 1] & mask; ; h = (h + 1) & mask) {
+        if (byId[h] < 0) {
+          byId[h] = i;
+          break;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const k = i * INTS_PER_SPAN;
+      const attrCount = ints[k + I_ATTRS];
+      const first = str;
+      str += attrCount + STRINGS_PER_SPAN;
+      if (seqOf[i] < 0) continue;
       const r = chunk.rows++;
       swap8(traceId, i * 16, chunk.traceHi, r * 8);
       swap8(traceId, i * 16 + 8, chunk.traceLo, r * 8);
       swap8(wire.spanId, i * 8, chunk.spanId, r * 8);
-      swap8(wire.parentSpanId, i * 8, chunk.parentId, r * 8);
+      chunk.seq[r] = seqOf[i];
+      const pLo = parentWords[2 * i];
+      const pHi = parentWords[2 * i + 1];
+      if ((pLo | pHi) !== 0) {
+        let parent = -1;
+        for (let h = pHi & mask; byId[h] >= 0; h = (h + 1) & mask) {
+          const j = byId[h];
+          // (A span that names itself as parent keeps the id: a distance of 0 means none.)
+          if (spanWords[2 * j] === pLo && spanWords[2 * j + 1] === pHi && j !== i && sameTrace(traceId, i, j)) {
+            parent = j;
+            break;
+          }
+        }
+        if (parent >= 0) {
+          chunk.parentRef[r] = seqOf[i] - seqOf[parent];
+        } else {
+          swap8(wire.parentSpanId, i * 8, chunk.parentId, r * 8);
+          chunk.parentValid[r >>> 5] |= 1 << (r & 31);
+        }
+      }
       // start and end - start as 64-bit words; a start past 2^63 (year 2262) is clamped.
       let sLo = startWords[2 * i];
       let sHi = startWords[2 * i + 1];
@@ -342,6 +381,16 @@ export class GroupWriter {
       const min = (BigInt(minHi) << 32n) | BigInt(minLo);
       if (min < stats.minStart || stats.minStart === 0n) stats.minStart = min;
     }
+  }
+
+  /** Row number of the next span in the group commit being built. */
+  private seq = 0;
+  private table = new Int32Array(1024);
+
+  /** An empty open-addressing table (-1 = free) with room for `n` spans at half load. */
+  private spanTable(n: number): Int32Array {
+    if (this.table.length < 2 * n) this.table = new Int32Array(2 ** Math.ceil(Math.log2(2 * n)));
+    return this.table.fill(-1);
   }
 
   private keyset(wireId: number): KeysetEntry {
