@@ -24,55 +24,69 @@ export function adjustClockSkew(spans: readonly Span[], maxDeltaNano: bigint): A
     if (list) list.push(text);
     else warnings.set(spanId, [text]);
   };
-  interface Node {
-    index: number;
-    host: string;
-    children: Node[];
-  }
-  const nodes = new Map<string, Node>();
+  // Index arrays rather than node objects: a 100k-span trace is adjusted on every trace answer.
+  const n = spans.length;
+  const indexOf = new Map<string, number>();
+  const nodes: number[] = [];
+  const host: string[] = new Array<string>(n);
   const hostOf = new Map<Resource, string>();
-  spans.forEach((span, index) => {
-    if (nodes.has(span.spanId)) {
+  for (let i = 0; i < n; i++) {
+    const span = spans[i];
+    if (indexOf.has(span.spanId)) {
       warn(span.spanId, 'duplicate span IDs; skipping clock skew adjustment');
-      return;
+      continue;
     }
-    let host = hostOf.get(span.resource);
-    if (host === undefined) hostOf.set(span.resource, (host = hostKey(span.resource)));
-    nodes.set(span.spanId, { index, host, children: [] });
-  });
-  const roots: Node[] = [];
-  for (const node of nodes.values()) {
-    const span = spans[node.index];
-    const parent = span.parentSpanId === '' ? undefined : nodes.get(span.parentSpanId);
-    if (parent && parent !== node) {
-      parent.children.push(node);
+    indexOf.set(span.spanId, i);
+    nodes.push(i);
+    let h = hostOf.get(span.resource);
+    if (h === undefined) hostOf.set(span.resource, (h = hostKey(span.resource)));
+    host[i] = h;
+  }
+  // Children as one flat list per parent (CSR over span indexes).
+  const up = new Int32Array(n).fill(-1);
+  const first = new Int32Array(n + 1);
+  const roots: number[] = [];
+  for (const i of nodes) {
+    const span = spans[i];
+    const p = span.parentSpanId === '' ? undefined : indexOf.get(span.parentSpanId);
+    if (p !== undefined && p !== i) {
+      up[i] = p;
+      first[p + 1]++;
     } else {
       if (span.parentSpanId !== '') warn(span.spanId, `parent span ID=${span.parentSpanId} is not in the trace; skipping clock skew adjustment`);
-      roots.push(node);
+      roots.push(i);
     }
   }
+  for (let i = 0; i < n; i++) first[i + 1] += first[i];
+  const children = new Int32Array(n);
+  const fill = first.slice(0, n);
+  for (const i of nodes) if (up[i] >= 0) children[fill[up[i]]++] = i;
 
   const out = spans.slice();
-  const visited = new Set<Node>();
-  // Stack entries: a node, its (already adjusted) parent span, and the skew inherited from above.
-  const stack: { node: Node; parent: Span | undefined; host: string; delta: bigint }[] = roots.map((node) => ({
-    node,
-    parent: undefined,
-    host: node.host,
-    delta: 0n,
-  }));
-  while (stack.length > 0) {
-    const { node, parent, host: inheritedHost, delta: inherited } = stack.pop()!;
-    if (visited.has(node)) continue; // parent cycles: each span is adjusted once
-    visited.add(node);
-    let host = inheritedHost;
-    let delta = inherited;
-    const original = spans[node.index];
-    if (parent && (node.host !== inheritedHost || node.host === '')) {
-      host = node.host;
+  const visited = new Uint8Array(n);
+  // The stack in parallel arrays: a span index, the host and skew inherited from above; the
+  // parent's (already adjusted) span is out[up[i]].
+  const stackNode: number[] = [];
+  const stackHost: string[] = [];
+  const stackDelta: bigint[] = [];
+  for (const r of roots) {
+    stackNode.push(r);
+    stackHost.push(host[r]);
+    stackDelta.push(0n);
+  }
+  while (stackNode.length > 0) {
+    const i = stackNode.pop()!;
+    const inheritedHost = stackHost.pop()!;
+    let delta = stackDelta.pop()!;
+    if (visited[i]) continue; // parent cycles: each span is adjusted once
+    visited[i] = 1;
+    let h = inheritedHost;
+    const original = spans[i];
+    const parent = up[i] >= 0 ? out[up[i]] : undefined;
+    if (parent && (host[i] !== inheritedHost || host[i] === '')) {
+      h = host[i];
       delta = skewOf(original, parent);
     }
-    let adjusted = original;
     if (delta !== 0n) {
       const abs = delta < 0n ? -delta : delta;
       if (abs > maxDeltaNano) {
@@ -83,12 +97,15 @@ export function adjustClockSkew(spans: readonly Span[], maxDeltaNano: bigint): A
             : `max clock skew adjustment delta of ${formatGoDuration(maxDeltaNano)} exceeded; not applying calculated delta of ${formatGoDuration(delta)}`,
         );
       } else if (original.startTimeUnixNano + delta >= 0n) {
-        adjusted = shift(original, delta);
-        out[node.index] = adjusted;
+        out[i] = shift(original, delta);
         warn(original.spanId, `This span's timestamps were adjusted by ${formatGoDuration(delta)}`);
       }
     }
-    for (const child of node.children) stack.push({ node: child, parent: adjusted, host, delta });
+    for (let k = first[i]; k < first[i + 1]; k++) {
+      stackNode.push(children[k]);
+      stackHost.push(h);
+      stackDelta.push(delta);
+    }
   }
   // Spans caught in a parent cycle are never reached from a root; they stay as they are.
   return { spans: out, warnings };
