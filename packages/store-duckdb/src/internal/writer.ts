@@ -374,7 +374,12 @@ export class GroupWriter {
         runHi = sHi;
         runLo = sLo;
       }
-      if (chunk.full) this.spansAppender.appendDataChunk(chunk.take(grp));
+      if (chunk.full) {
+        // Flushed chunk by chunk: DuckDB's append of a whole group at once held this thread
+        // (and the reads waiting for it) for tens of milliseconds.
+        this.spansAppender.appendDataChunk(chunk.take(grp));
+        this.spansAppender.flushSync();
+      }
     }
     endRun();
     if (minHi !== Infinity) {
