@@ -161,9 +161,9 @@ async function answer(req: WorkerRequest): Promise<{ value: unknown; transfer?: 
       if (spanId === undefined) throw new QueryClientError('QUERY_NOT_FOUND', `no row ${req.row} in trace ${req.key}`, 404);
       // From the full spans when they are here (or on their way); else just this span.
       if (h.full) {
-        const full = await h.full;
-        const span = full.spansByRow[req.row];
-        if (span) return { value: { span, warnings: full.warnings.get(spanId) ?? [] } satisfies SpanDetail };
+        const full = await h.full.catch(() => undefined);
+        const span = full?.spansByRow[req.row];
+        if (full && span) return { value: { span, warnings: full.warnings.get(spanId) ?? [] } satisfies SpanDetail };
       }
       const one = await client!.span(h.traceId, spanId);
       if (!one) throw new QueryClientError('QUERY_NOT_FOUND', `span ${spanId} not found in trace ${req.key}`, 404);
