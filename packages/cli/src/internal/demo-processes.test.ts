@@ -17,12 +17,13 @@ function processes(): DemoProcesses {
 
 const node = (name: string, code: string) => ({ name, args: ['-e', code], cwd: dir, env: {} });
 
-// A service: says it is ready, logs its SIGTERM to stdout (its log), and ends by itself.
+// A service: logs its SIGTERM to stdout (its log) and ends by itself; says it is ready only once
+// its handlers are in place (the parent may signal it the moment it hears "ready").
 const SERVICE = `
-  process.send({ ready: true });
   process.once('disconnect', () => {});
   process.once('SIGTERM', () => { console.log('SIGTERM at ' + Date.now()); process.disconnect(); });
   setInterval(() => {}, 1000).unref();
+  process.send({ ready: true });
 `;
 
 afterAll(async () => {
