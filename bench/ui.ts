@@ -5,8 +5,9 @@
 // For each size this process opens a fresh page at #/trace/<id> and takes the time from
 // navigation start to the interactive timeline (the page's `tracelight:timeline-interactive`
 // mark: rows rendered, keyboard and mouse handlers attached), median of --rounds. Then, on the
-// largest trace, it scrolls the timeline (a constant speed, one step per frame, for --scroll-ms)
-// and records the frame times (requestAnimationFrame deltas).
+// trace of every size, it scrolls the timeline (a constant speed, one step per frame, for
+// --scroll-ms) and records the frame times (requestAnimationFrame deltas) and the main thread's
+// busy time per frame (the target applies to the largest).
 // Targets: 100k spans interactive <= 2 s; scroll p95 frame time <= 33 ms.
 //
 //   node bench/ui.ts [--sizes 1000,10000,100000] [--rounds 3] [--scroll-ms 4000] [--no-build] [--note '...']
@@ -178,6 +179,12 @@ interface ScrollResult {
   /** Frames that took longer than two vsync intervals (> 33.4 ms). */
   longFrames: number;
   scrolledPx: number;
+  /**
+   * Main-thread time per frame while scrolling (Chromium's Performance.getMetrics deltas over the
+   * frames): all tasks, script, layout, style. Busy time rather than wall time, so less at the
+   * mercy of other processes than the frame times; it should not grow with the span count.
+   */
+  busyMsPerFrame: { task: number; script: number; layout: number; style: number };
 }
 
 async function scrollTrace(browser: Browser, url: string, traceId: string, spans: number): Promise<ScrollResult> {
@@ -190,6 +197,13 @@ async function scrollTrace(browser: Browser, url: string, traceId: string, spans
     await page.waitForTimeout(1000);
     const px = Number(values['scroll-px-per-frame']);
     const ms = Number(values['scroll-ms']);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async () => {
+      const { metrics: list } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+      return Object.fromEntries(list.map((m) => [m.name, m.value])) as Record<string, number>;
+    };
+    const before = await metrics();
     const r = (await page.evaluate(`new Promise((resolve) => {
       const el = document.querySelector('[data-testid=timeline]');
       const deltas = [];
@@ -204,7 +218,9 @@ async function scrollTrace(browser: Browser, url: string, traceId: string, spans
       };
       requestAnimationFrame((t) => { last = t; requestAnimationFrame(step); });
     })`)) as { deltas: number[]; scrolled: number };
+    const after = await metrics();
     const sorted = [...r.deltas].sort((a, b) => a - b);
+    const per = (name: string) => round1(((after[name] - before[name]) * 1000) / Math.max(1, r.deltas.length));
     return {
       spans,
       frames: sorted.length,
@@ -215,6 +231,7 @@ async function scrollTrace(browser: Browser, url: string, traceId: string, spans
       max: round1(sorted[sorted.length - 1] ?? NaN),
       longFrames: sorted.filter((d) => d > 33.4).length,
       scrolledPx: Math.round(r.scrolled),
+      busyMsPerFrame: { task: per('TaskDuration'), script: per('ScriptDuration'), layout: per('LayoutDuration'), style: per('RecalcStyleDuration') },
     };
   } finally {
     await context.close();
@@ -235,8 +252,10 @@ async function main() {
       open.push(r);
       console.log(`opened ${n} spans: ${r.interactiveMs} ms (rounds ${r.roundsMs.join(', ')}; last round: ${JSON.stringify(r.phases)})`);
     }
-    const largest = Math.max(...sizes);
-    const scroll = await scrollTrace(browser, info.url, info.traces[largest], largest);
+    // Every size, smallest first: per-frame work that grows with the span count shows as a trend.
+    const scrolls: ScrollResult[] = [];
+    for (const n of sizes) scrolls.push(await scrollTrace(browser, info.url, info.traces[n], n));
+    const scroll = scrolls[scrolls.length - 1];
     const at100k = open.find((o) => o.spans === 100_000)?.interactiveMs;
     const result = {
       benchmark: 'ui',
@@ -246,6 +265,7 @@ async function main() {
       targets: { interactive100kMs: TARGET_INTERACTIVE_MS, scrollP95Ms: TARGET_SCROLL_P95_MS },
       open,
       scroll,
+      scrollBySize: scrolls,
       verdict: {
         interactive100k: at100k ?? null,
         interactive100kOk: at100k === undefined ? null : at100k <= TARGET_INTERACTIVE_MS,
@@ -261,7 +281,13 @@ async function main() {
         `${String(o.spans).padEnd(9)} ${(o.skeletonBytes / 1e6).toFixed(2).padStart(11)}   ${String(o.skeletonMs).padStart(11)}   ${String(o.spanMs).padStart(7)}   ${(o.jsonBytes / 1e6).toFixed(1).padStart(12)}   ${String(o.serverMs).padStart(7)}   ${String(o.interactiveMs).padStart(14)}   ${String(o.fetchDecodeMs).padStart(22)}   ${String(o.modelMs).padStart(15)}`,
       );
     }
-    console.log(`\nscroll ${scroll.spans} spans, ${scroll.frames} frames at ${scroll.pxPerFrame} px/frame: p50 ${scroll.p50} ms, p95 ${scroll.p95} ms, p99 ${scroll.p99} ms, max ${scroll.max} ms, ${scroll.longFrames} frames > 33 ms`);
+    console.log('');
+    for (const sc of scrolls) {
+      const b = sc.busyMsPerFrame;
+      console.log(
+        `scroll ${sc.spans} spans, ${sc.frames} frames at ${sc.pxPerFrame} px/frame: p50 ${sc.p50} ms, p95 ${sc.p95} ms, p99 ${sc.p99} ms, max ${sc.max} ms, ${sc.longFrames} frames > 33 ms; main thread per frame: tasks ${b.task} ms (script ${b.script}, layout ${b.layout}, style ${b.style})`,
+      );
+    }
     const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
     console.log(`targets: 100k interactive <= ${TARGET_INTERACTIVE_MS} ms: ${verdict(result.verdict.interactive100kOk)}; scroll p95 <= ${TARGET_SCROLL_P95_MS} ms (on ${scroll.spans} spans): ${verdict(result.verdict.scrollP95Ok)}`);
     console.log(`written to ${values.out}`);
