@@ -132,9 +132,9 @@ function Header({ model, traceKey, upload }: { model: TraceModel; traceKey: stri
 function TimelineView({ model, traceKey }: { model: TraceModel; traceKey: string }) {
   const route = useRoute();
   const params = route.params;
-  const spanIndex = useMemo(() => new Map(model.spanIds.map((id, r) => [id, r])), [model]);
   const selectedId = params.get('span') ?? '';
-  const selected = spanIndex.get(selectedId) ?? -1;
+  // A scan when the selection changes (~1 ms at 100k spans) rather than a 100k-entry map built before the first paint.
+  const selected = useMemo(() => (selectedId === '' ? -1 : model.spanIds.indexOf(selectedId)), [model, selectedId]);
   const [detailOpen, setDetailOpen] = useState(true);
   const zoom = parseZoom(params.get('zoom'));
   const showCriticalPath = params.get('cp') !== '0';
