@@ -21,9 +21,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { chainContext } from '../internal/chain-context.js';
 import type { SpanStarter } from '../internal/span-starter.js';
-import { formatTraceparent } from '../propagation/traceparent.js';
 import type { WithRpcMetadata } from './server-hooks.js';
-import { kRpcMetadata, TRACERESPONSE_HEADER } from './server-hooks.js';
+import type { WithResponseSpanContext } from './response-headers.js';
+import { enableResponseHeaders, setResponseSpanContext } from './response-headers.js';
+import { kRpcMetadata } from './server-hooks.js';
 
 /**
  * The kit's own server span for `node:http` / `node:https` (which every Node framework sits on),
@@ -102,7 +103,7 @@ interface RecordedRequest {
   method: string;
 }
 const kRecorded = Symbol('tracelight.http-server.recorded');
-type TracedResponse = ServerResponse & { [kRecorded]?: RecordedRequest };
+type TracedResponse = ServerResponse & WithResponseSpanContext & { [kRecorded]?: RecordedRequest };
 
 // One listener function for every response (no closure per request); only recorded spans need it.
 function onResponseClose(this: TracedResponse): void {
@@ -137,9 +138,7 @@ function startServerSpan(
     );
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     req[kRpcMetadata] = rpc;
-    const sc = span.spanContext();
-    if (options.traceResponseHeader) res.setHeader(TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
-    if (options.traceIdHeader) res.setHeader(options.traceIdHeader, sc.traceId);
+    if (options.traceResponseHeader || options.traceIdHeader) setResponseSpanContext(res, span.spanContext());
     const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
     // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
     context.bind(ctx, req);
@@ -192,6 +191,7 @@ export function enableHttpServerTracing(options: HttpServerTracingOptions): () =
   const undo = [
     patch(http.Server.prototype as unknown as Proto, 'http', options),
     patch(https.Server.prototype as unknown as Proto, 'https', options),
+    enableResponseHeaders(options),
   ];
   return () => {
     for (const u of undo) u();
