@@ -3,8 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import { UPLOAD_PREFIX } from './api/trace-protocol.js';
 import { traceSource } from './api/trace-source.js';
 import { App } from './app.js';
+import { traceKeyOf } from './views/trace/trace-key.js';
 
 performance.mark('tracelight:app-start');
 
@@ -19,8 +21,12 @@ const queryClient = new QueryClient({
   },
 });
 
-// Opening a trace link: get the worker going before React renders anything.
+// Opening a trace link: get the worker going, and a stored trace's skeleton on its way, before
+// React renders anything.
 if (/^#\/(trace|compare)\//.test(location.hash)) traceSource.warmUp();
+const linked = /^#\/trace\/([^?/]+)/.exec(location.hash);
+const linkedKey = linked ? traceKeyOf(linked[1], new URLSearchParams(location.hash.split('?')[1] ?? '').get('upload')) : undefined;
+if (linkedKey && !linkedKey.startsWith(UPLOAD_PREFIX)) traceSource.prefetch(linkedKey);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

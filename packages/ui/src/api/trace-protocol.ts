@@ -6,6 +6,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly type: 'init'; readonly base: string }
   /** A stored trace by id, or an uploaded one by its `upload:` key. */
   | { readonly id: number; readonly type: 'load'; readonly key: string }
+  /** Starts fetching a stored trace's skeleton ahead of its `load`. */
+  | { readonly id: number; readonly type: 'prefetch'; readonly key: string }
   | { readonly id: number; readonly type: 'upload'; readonly file: Blob }
   | { readonly id: number; readonly type: 'span'; readonly key: string; readonly row: number }
   | { readonly id: number; readonly type: 'find'; readonly key: string; readonly text: string };

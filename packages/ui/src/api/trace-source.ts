@@ -54,6 +54,8 @@ function call<T>(body: Body): Promise<T> {
 export const traceSource = {
   /** Starts the worker ahead of the first request (its script loads while the page renders). */
   warmUp: (): void => void ensureWorker(),
+  /** Starts fetching a stored trace's skeleton; the next `load` of the key uses it. */
+  prefetch: (key: string): void => void call<boolean>({ type: 'prefetch', key }).catch(() => undefined),
   load: (key: string) => call<LoadedTrace>({ type: 'load', key }),
   upload: (file: Blob) => call<UploadedTrace[]>({ type: 'upload', file }),
   span: (key: string, row: number) => call<SpanDetail>({ type: 'span', key, row }),

@@ -4,7 +4,7 @@
 // needs all of it (find-in-trace), or right away for small traces and uploads.
 import type { Span } from '@tracelight/core';
 import { serviceNameOf } from '@tracelight/core';
-import type { ClientTrace, QueryClient } from '@tracelight/query/client';
+import type { ClientTrace, QueryClient, TraceSkeleton } from '@tracelight/query/client';
 import { createQueryClient, QueryClientError } from '@tracelight/query/client';
 import { findRows } from '../model/find.js';
 import type { TraceModel } from '../model/trace-model.js';
@@ -33,6 +33,8 @@ const MAX_HELD = 6;
 const held = new Map<string, Held>();
 const uploads = new Map<string, ClientTrace>();
 let client: QueryClient | undefined;
+/** Skeletons asked for ahead of their load (a trace link being opened), by key; taken by `load`. */
+const prefetched = new Map<string, Promise<TraceSkeleton | undefined>>();
 let uploadCount = 0;
 
 const scope = self as unknown as {
@@ -84,7 +86,9 @@ async function load(key: string): Promise<{ value: LoadedTrace; transfer: Transf
     keep(key, { traceId: trace.traceId, spanIds: model.spanIds, full: Promise.resolve({ spansByRow, warnings: trace.warnings }) });
     return { value: { model, timings: { fetchMs: t1 - t0, modelMs: performance.now() - t1 } }, transfer: transferablesOf(model) };
   }
-  const skeleton = await client!.skeleton(key);
+  const early = prefetched.get(key);
+  prefetched.delete(key);
+  const skeleton = await (early ?? client!.skeleton(key));
   if (!skeleton) throw notFound(key);
   const t1 = performance.now();
   const model = modelFromSkeleton(skeleton);
@@ -150,6 +154,13 @@ async function answer(req: WorkerRequest): Promise<{ value: unknown; transfer?: 
   switch (req.type) {
     case 'init':
       client = createQueryClient(req.base);
+      return { value: true };
+    case 'prefetch':
+      if (!req.key.startsWith(UPLOAD_PREFIX) && !held.has(req.key) && !prefetched.has(req.key)) {
+        const p = client!.skeleton(req.key);
+        p.catch(() => undefined); // its load reports the failure
+        prefetched.set(req.key, p);
+      }
       return { value: true };
     case 'load':
       return load(req.key);
