@@ -8,7 +8,7 @@ import { serviceNameOf } from '@tracelight/core';
 import type { ClientTrace, QueryClient } from '@tracelight/query/client';
 import { buildTraceModel } from '../../../packages/ui/src/model/trace-model.js';
 import type { Exited } from './tracelight.js';
-import { BIN, ensureCliBuilt, ROOT, runTracelight } from './tracelight.js';
+import { BIN, ensureCliBuilt, ROOT, runTracelight, stopChildren, waitForExit } from './tracelight.js';
 
 /**
  * `tracelight demo` as a child process, for the demo's end-to-end test: the services import the
@@ -46,10 +46,6 @@ export interface RunningDemo {
 
 const running = new Set<ChildProcess>();
 
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 /** Runs `tracelight demo <args>` to completion (for runs that fail before starting). */
 export function runDemoCommand(args: readonly string[], timeoutMs = 30_000): Promise<Exited> {
@@ -65,7 +61,7 @@ export async function startDemo(args: readonly string[], timeoutMs = 120_000): P
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = exitOf(child);
+  const exited = waitForExit(child);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tracelight demo was not ready in ${timeoutMs / 1000} s:\n${stdout}\n${stderr}`)), timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
@@ -100,17 +96,7 @@ export async function startDemo(args: readonly string[], timeoutMs = 120_000): P
 
 /** Stops (by pid) every demo these helpers started that still runs; for afterAll. */
 export async function stopAllDemos(): Promise<void> {
-  await Promise.all(
-    [...running].map(async (child) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid!, 'SIGINT');
-        const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 20_000);
-        await exitOf(child);
-        clearTimeout(timer);
-      }
-      running.delete(child);
-    }),
-  );
+  await stopChildren(running, 'SIGINT', 20_000);
 }
 
 /** Whether something listens on 127.0.0.1:port. */

@@ -65,16 +65,26 @@ export interface Exited {
 
 const started = new Set<ChildProcess>();
 
-function waitForExit(child: ChildProcess): Promise<number | null> {
+export function waitForExit(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Runs `tracelight <args>` to completion (for commands that exit by themselves). */
+/** `start`'s store arguments: a fresh DuckDB folder, unless `args` choose a store or folder themselves. */
+function ownDataDirFor(args: readonly string[]): string | undefined {
+  return args.some((a) => a === '--store' || a === '--memory' || a === '--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'tracelight-e2e-'));
+}
+
+/**
+ * Runs `tracelight <args>` to completion (for commands that exit by themselves). A `start` runs
+ * on a fresh DuckDB folder unless `args` choose a store, so nothing depends on ./tracelight-data.
+ */
 export async function runTracelight(args: readonly string[], timeoutMs = 20_000): Promise<Exited> {
   ensureCliBuilt();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dataDir = args[0] === 'start' ? ownDataDirFor(args) : undefined;
+  const child = spawn(process.execPath, [BIN, ...args, ...(dataDir ? ['--data-dir', dataDir] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
+  if (dataDir) void waitForExit(child).then(() => rmSync(dataDir, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -94,9 +104,7 @@ export async function runTracelight(args: readonly string[], timeoutMs = 20_000)
  */
 export async function startTracelight(args: readonly string[] = []): Promise<RunningTracelight> {
   ensureCliBuilt();
-  const ownDataDir = args.some((a) => a === '--store' || a === '--memory' || a === '--data-dir')
-    ? undefined
-    : mkdtempSync(join(tmpdir(), 'tracelight-e2e-'));
+  const ownDataDir = ownDataDirFor(args);
   const child = spawn(
     process.execPath,
     [
@@ -153,17 +161,25 @@ export async function startTracelight(args: readonly string[] = []): Promise<Run
   };
 }
 
-/** Kills (by pid) every process these helpers started that is still running; for afterAll. */
-export async function stopAllTracelights(): Promise<void> {
+/**
+ * Stops every child of `children` that still runs, by pid: `signal` first, SIGKILL after `graceMs`;
+ * empties the set. For afterAll.
+ */
+export async function stopChildren(children: Set<ChildProcess>, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   await Promise.all(
-    [...started].map(async (child) => {
+    [...children].map(async (child) => {
       if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid!, 'SIGTERM');
-        const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 5_000);
+        process.kill(child.pid!, signal);
+        const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), graceMs);
         await waitForExit(child);
         clearTimeout(timer);
       }
-      started.delete(child);
+      children.delete(child);
     }),
   );
+}
+
+/** Kills (by pid) every process these helpers started that is still running; for afterAll. */
+export async function stopAllTracelights(): Promise<void> {
+  await stopChildren(started, 'SIGTERM', 5_000);
 }
