@@ -58,12 +58,20 @@ const duckdb: BenchStoreFactory = {
         const file = join(dir, DUCKDB_FILE);
         const spans = await columnBytes(file, 'spans');
         const index = await columnBytes(file, 'trace_index');
-        const columns = Object.fromEntries([...spans.columns, ...index.columns.map((c) => ({ ...c, column: `trace_index.${c.column}` }))].map((c) => [c.column, c.bytes]));
-        return { diskBytes: folderBytes(dir), serverPeakRssBytes: 0, columnBytes: columns };
+        const columns: Record<string, number> = Object.fromEntries(
+          [...spans.columns, ...index.columns.map((c) => ({ ...c, column: `trace_index.${c.column}` }))].map((c) => [c.column, c.bytes]),
+        );
+        const diskBytes = folderBytes(dir);
+        const free = spans.freeBlocks * spans.blockSize;
+        // What the columns and free blocks leave: indexes, dictionary tables, metadata.
+        const other = diskBytes - free - Object.values(columns).reduce((a, b) => a + b, 0);
+        return { diskBytes, serverPeakRssBytes: 0, columnBytes: { ...columns, '(free blocks)': free, '(indexes, dictionaries, metadata)': other } };
       },
       async cleanup() {
         await store.shutdown();
-        rmSync(dir, { recursive: true, force: true });
+        // TRACELIGHT_BENCH_KEEP=1 keeps the database for a look afterwards.
+        if (process.env.TRACELIGHT_BENCH_KEEP) console.error(`kept ${dir}`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     };
   },

@@ -140,21 +140,19 @@ export class Reader {
   private async traceRows(con: DuckDBConnection, traceIds: string[], select: string): Promise<unknown[][]> {
     if (traceIds.length === 0) return [];
     const keys = traceIds.map(splitTraceId);
-    // As text: an integer literal beyond HUGEINT's range would be parsed as a DOUBLE.
-    const uhugeint = ([hi, lo]: [bigint, bigint]) => `'${(hi << 64n) | lo}'::UHUGEINT`;
     if (keys.length === 1) {
       const [hi, lo] = keys[0];
       return rows(
         con,
-        `SELECT grp, ${select} FROM spans SEMI JOIN (SELECT grp FROM trace_index WHERE trace_id = ${uhugeint(keys[0])}) t USING (grp)
+        `SELECT grp, ${select} FROM spans SEMI JOIN (SELECT grp FROM trace_index WHERE trace_lo = ${lo}::UBIGINT) t USING (grp)
         WHERE trace_hi = ${hi} AND trace_lo = ${lo} ORDER BY grp`,
       );
     }
     const grps = new Set<bigint>();
-    for (const [grp] of await rows(con, `SELECT DISTINCT grp FROM trace_index WHERE trace_id IN (${keys.map(uhugeint).join(',')})`)) grps.add(grp as bigint);
+    const los = [...new Set(keys.map(([, lo]) => lo.toString()))];
+    for (const [grp] of await rows(con, `SELECT DISTINCT grp FROM trace_index WHERE trace_lo IN (${los.map((lo) => `${lo}::UBIGINT`).join(',')})`)) grps.add(grp as bigint);
     if (grps.size === 0) return [];
     const his = new Set(keys.map(([hi]) => hi.toString()));
-    const los = new Set(keys.map(([, lo]) => lo.toString()));
     // Contiguous runs of group numbers, one scan each, so zone maps skip everything between.
     const sorted = [...grps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const ranges: [bigint, bigint][] = [];
@@ -163,7 +161,7 @@ export class Reader {
       if (last && g - last[1] <= 64n) last[1] = g;
       else ranges.push([g, g]);
     }
-    const idFilter = `trace_hi IN (${[...his].join(',')}) AND trace_lo IN (${[...los].join(',')})`;
+    const idFilter = `trace_hi IN (${[...his].join(',')}) AND trace_lo IN (${los.join(',')})`;
     const sql = ranges.map(([a, b]) => `SELECT grp, ${select} FROM spans WHERE grp BETWEEN ${a} AND ${b} AND ${idFilter}`).join(' UNION ALL ');
     const wanted = new Set(traceIds);
     // The IN filters may pair one trace's high half with another's low half: keep exact matches.

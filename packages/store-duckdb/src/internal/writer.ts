@@ -188,9 +188,9 @@ export class GroupWriter {
         }
       }
       if (chunk.rows > 0) lane.spans.appendDataChunk(chunk.take(grp));
-      for (const [traceId, maxStart] of index) {
+      for (const [traceLo, maxStart] of index) {
         if (maxStart > this.stats.maxStart) this.stats.maxStart = maxStart;
-        lane.index.appendUHugeInt(traceId);
+        lane.index.appendUBigInt(traceLo);
         lane.index.appendUBigInt(grp);
         lane.index.appendBigInt(maxStart);
         lane.index.endRow();
@@ -262,7 +262,8 @@ export class GroupWriter {
     let runLo = 0;
     const endRun = () => {
       if (runFrom < 0) return;
-      const key = (tv.getBigUint64(runFrom * 16) << 64n) | tv.getBigUint64(runFrom * 16 + 8);
+      // Keyed by the low half of the trace id (see trace_index in schema.ts).
+      const key = tv.getBigUint64(runFrom * 16 + 8);
       const start = (BigInt(runHi) << 32n) | BigInt(runLo);
       const prev = index.get(key);
       if (prev === undefined || start > prev) index.set(key, start);
