@@ -16,6 +16,28 @@ import { createDuckDBStore } from './duckdb-store.js';
 
 const dirOf = (store: Store) => dirname((store as DuckDBStore).path);
 
+/** A span of `service` lasting 1 µs, with nothing else set but what `fields` gives. */
+function spanOf(fields: Partial<Span> & Pick<Span, 'traceId' | 'spanId' | 'startTimeUnixNano'>, service: string): Span {
+  return {
+    parentSpanId: '',
+    traceState: '',
+    flags: 1,
+    name: 'span',
+    kind: SpanKind.INTERNAL,
+    endTimeUnixNano: fields.startTimeUnixNano + 1000n,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    resource: { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, schemaUrl: '' },
+    scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+    ...fields,
+  };
+}
+
 describeStoreConformance('duckdb', {
   create: async () => createDuckDBStore({ dataDir: mkdtempSync(join(tmpdir(), 'tracelight-duckdb-')), memoryLimitBytes: 256 * 1024 * 1024, threads: 2 }),
   destroy: async (store) => rmSync(dirOf(store), { recursive: true, force: true }),
@@ -96,26 +118,8 @@ describe('duckdb store', () => {
     const dir = tempDir();
     const start = BigInt(Date.now() - 60_000) * 1_000_000n;
     const many: KeyValue[] = Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 37}`, value: i % 3 === 0 ? BigInt(i) : i % 3 === 1 ? `v${i}` : i / 4 }));
-    const span = (n: number, attributes: KeyValue[]): Span => ({
-      traceId: 'ab'.repeat(15) + String(n).padStart(2, '0'),
-      spanId: 'cd'.repeat(7) + String(n).padStart(2, '0'),
-      parentSpanId: '',
-      traceState: '',
-      flags: 1,
-      name: 'wide',
-      kind: SpanKind.INTERNAL,
-      startTimeUnixNano: start + BigInt(n),
-      endTimeUnixNano: start + BigInt(n) + 1000n,
-      attributes,
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-      resource: { attributes: [{ key: 'service.name', value: 'wide' }], droppedAttributesCount: 0, schemaUrl: '' },
-      scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
-    });
+    const span = (n: number, attributes: KeyValue[]): Span =>
+      spanOf({ traceId: 'ab'.repeat(15) + String(n).padStart(2, '0'), spanId: 'cd'.repeat(7) + String(n).padStart(2, '0'), name: 'wide', startTimeUnixNano: start + BigInt(n), attributes }, 'wide');
     // The second keyset shares keys with the first in another order, plus new ones.
     const spans = [span(1, many), span(2, [...many.slice(20, 30).reverse(), { key: 'extra', value: true }])];
     spans[1] = { ...spans[1], events: [{ timeUnixNano: spans[1].startTimeUnixNano + 5n, name: 'ev', attributes: [{ key: 'event.key', value: 7n }], droppedAttributesCount: 0 }] };
@@ -141,26 +145,8 @@ describe('duckdb store', () => {
     const store = await open({ dataDir: tempDir(), maxAgeMs: 0 });
     const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
     const traceId = 'fe'.repeat(16);
-    const span = (id: string, parent: string, service: string, offset: bigint): Span => ({
-      traceId,
-      spanId: id.repeat(8),
-      parentSpanId: parent === '' ? '' : parent.repeat(8),
-      traceState: '',
-      flags: 1,
-      name: `op-${id}`,
-      kind: SpanKind.SERVER,
-      startTimeUnixNano: t0 + offset,
-      endTimeUnixNano: t0 + offset + 1000n,
-      attributes: [],
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
-      resource: { attributes: [{ key: 'service.name', value: service }], droppedAttributesCount: 0, schemaUrl: '' },
-      scope: { name: 's', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
-    });
+    const span = (id: string, parent: string, service: string, offset: bigint): Span =>
+      spanOf({ traceId, spanId: id.repeat(8), parentSpanId: parent === '' ? '' : parent.repeat(8), name: `op-${id}`, kind: SpanKind.SERVER, startTimeUnixNano: t0 + offset }, service);
     const root = span('01', '', 'front', 0n);
     const a = span('0a', '01', 'mid', 10n);
     const b = span('0b', '0a', 'back', 20n);

@@ -246,8 +246,11 @@ class TextWriter {
     this.ends[this.count++] = this.pos;
   }
 
-  /** Appends `s` as it is (it is escaped already, or JSON). */
-  putRaw(s: string): void {
+  /**
+   * Appends `s`, escaped (escapeField) unless `raw` (it is escaped already, or JSON): ASCII
+   * without control characters is copied byte by byte, anything else goes through the encoder.
+   */
+  put(s: string, raw = false): void {
     const n = s.length;
     this.room(n);
     const out = this.bytes;
@@ -255,34 +258,12 @@ class TextWriter {
     let i = 0;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
+      if (c >= 0x80 || (!raw && c < 0x20 && (c === 0 || c >= 0x1b))) break;
       out[at + i] = c;
     }
     this.pos += i;
     if (i < n) {
-      this.room((n - i) * 3);
-      this.pos += encoder.encodeInto(i === 0 ? s : s.slice(i), this.bytes.subarray(this.pos)).written;
-    }
-    this.end();
-  }
-
-  /** Appends `s` escaped (escapeField): ASCII without control characters is copied as is. */
-  put(s: string): void {
-    const n = s.length;
-    this.room(n);
-    const out = this.bytes;
-    const at = this.pos;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80 || (c < 0x20 && (c === 0 || c >= 0x1b))) break;
-      out[at + i] = c;
-    }
-    if (i === n) {
-      this.pos += n;
-    } else {
-      const rest = escapeField(s.slice(i));
-      this.pos += i;
+      const rest = raw ? s.slice(i) : escapeField(s.slice(i));
       this.room(rest.length * 3);
       this.pos += encoder.encodeInto(rest, this.bytes.subarray(this.pos)).written;
     }
@@ -332,12 +313,12 @@ export function encodeSpanBatch(batch: SpanBatch, dict: WireDictionary): SpanWir
         }
       }
       // Already escaped field by field: written as is (its delimiters must stay).
-      text.putRaw(events);
+      text.put(events, true);
     } else {
-      text.putRaw('');
+      text.put('', true);
     }
     // JSON has no raw control characters (NUL included) to escape.
-    text.putRaw(extrasOf(batch, i, complex));
+    text.put(extrasOf(batch, i, complex), true);
     const resource = batch.resourceIndex[i];
     ints[k + I_FLAGS] = batch.flags[i];
     ints[k + I_STATUS] = batch.statusCode[i];
