@@ -38,6 +38,10 @@ async function main(): Promise<void> {
   const instance = await DuckDBInstance.create(config.path, {
     memory_limit: `${Math.floor(config.memoryLimitBytes / 1024 / 1024)}MiB`,
     checkpoint_threshold: `${Math.floor(config.checkpointThresholdBytes / 1024 / 1024)}MiB`,
+    // For a new file (an existing one keeps its own): a trace lookup loads one block per column
+    // it reads, and 64 KiB blocks took a cold lookup at 10M spans from 9.3-11 to 7.3-7.5 ms
+    // (p50) at no cost in bytes (59.1 vs 60.0 B/span; 32 KiB: 67.8, 16 KiB: 88).
+    default_block_size: '65536',
     threads: String(config.threads),
   });
   const admin = await instance.connect();
