@@ -25,6 +25,8 @@ export const DEFAULTS = {
   /** parentbased_always_on, as OpenTelemetry's. */
   sampler: 'parentbased_always_on',
   propagators: ['tracecontext', 'baggage'],
+  /** Per export, retries included, as OpenTelemetry's. */
+  exportTimeoutMillis: 10_000,
 };
 
 export type Env = Record<string, string | undefined>;
@@ -40,6 +42,12 @@ export interface EnvConfig {
   /** Full URL of the logs endpoint (`.../v1/logs` for HTTP). */
   logsEndpoint: string;
   headers: Record<string, string>;
+  /** `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` (http/protobuf export). */
+  compression: 'gzip' | 'none';
+  /** `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`, per export with its retries (default 10 000 ms). */
+  exportTimeoutMillis: number;
+  /** `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (SDK defaults when unset). */
+  batch: { scheduledDelayMillis?: number; maxQueueSize?: number; maxExportBatchSize?: number };
   samplerName: string;
   samplerArg?: string;
   propagators: string[];
@@ -81,6 +89,22 @@ function signalEndpoint(env: Env, signal: 'traces' | 'logs', protocol: OtlpProto
   return `${base.replace(/\/+$/, '')}/v1/${signal}`;
 }
 
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (Number.isInteger(n) && n > 0) return n;
+  diag.warn(`tracelight: ${name}=${value} is not a positive integer, ignored`);
+  return undefined;
+}
+
+function compressionOf(value: string | undefined): 'gzip' | 'none' {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'none') return 'none';
+  if (v === 'gzip') return 'gzip';
+  diag.warn(`tracelight: unknown OTLP compression ${value}, using none`);
+  return 'none';
+}
+
 function protocolOf(value: string | undefined): OtlpProtocol | undefined {
   if (value === undefined) return undefined;
   if (value === 'http/protobuf' || value === 'http/json' || value === 'grpc') return value;
@@ -102,6 +126,16 @@ export function readEnv(env: Env = process.env): EnvConfig {
     tracesEndpoint: signalEndpoint(env, 'traces', protocol),
     logsEndpoint: signalEndpoint(env, 'logs', protocol === 'grpc' ? DEFAULTS.protocol : protocol),
     headers: { ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+    compression: compressionOf(env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION),
+    exportTimeoutMillis:
+      positiveInt('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) ??
+      positiveInt('OTEL_EXPORTER_OTLP_TIMEOUT', env.OTEL_EXPORTER_OTLP_TIMEOUT) ??
+      DEFAULTS.exportTimeoutMillis,
+    batch: {
+      scheduledDelayMillis: positiveInt('OTEL_BSP_SCHEDULE_DELAY', env.OTEL_BSP_SCHEDULE_DELAY),
+      maxQueueSize: positiveInt('OTEL_BSP_MAX_QUEUE_SIZE', env.OTEL_BSP_MAX_QUEUE_SIZE),
+      maxExportBatchSize: positiveInt('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+    },
     samplerName: (env.OTEL_TRACES_SAMPLER ?? DEFAULTS.sampler).trim().toLowerCase(),
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
     propagators: list(env.OTEL_PROPAGATORS) ?? DEFAULTS.propagators,

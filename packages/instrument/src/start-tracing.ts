@@ -4,7 +4,6 @@ import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -20,6 +19,8 @@ import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentation
 import { createContextManager } from './internal/context-manager.js';
 import { createIdGenerator } from './internal/id-generator.js';
 import { createSpanStarter } from './internal/span-starter.js';
+import { createHttpSender } from './internal/otlp/http-sender.js';
+import { createOtlpSpanProcessor } from './internal/otlp/otlp-span-processor.js';
 import { buildResource } from './internal/resource.js';
 import { enableConsoleLogCorrelation } from './logs/console.js';
 import { keepRandomTraceFlag } from './propagation/random-flag.js';
@@ -88,8 +89,7 @@ let active: Tracing | undefined;
 function traceExporter(protocol: OtlpProtocol, url: string, headers: Record<string, string>): SpanExporter {
   // gRPC metadata comes from OTEL_EXPORTER_OTLP_HEADERS, read by the exporter itself.
   if (protocol === 'grpc') return new OTLPGrpcTraceExporter({ url });
-  if (protocol === 'http/json') return new OTLPJsonTraceExporter({ url, headers });
-  return new OTLPProtoTraceExporter({ url, headers });
+  return new OTLPJsonTraceExporter({ url, headers });
 }
 
 function propagatorFrom(names: string[]): TextMapPropagator {
@@ -138,11 +138,17 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     const url = options.endpoint
       ? protocol === 'grpc' ? options.endpoint : `${options.endpoint.replace(/\/+$/, '')}/v1/traces`
       : env.tracesEndpoint;
-    exporter = traceExporter(protocol, url, headers);
+    if (protocol === 'http/protobuf') {
+      // The default: the kit's own encoder, spans encoded as they end (internal/otlp).
+      const sender = createHttpSender({ url, headers, timeoutMillis: env.exportTimeoutMillis, compression: env.compression });
+      processors.push(createOtlpSpanProcessor({ sender, ...env.batch }));
+    } else {
+      exporter = traceExporter(protocol, url, headers);
+    }
   } else if (!env.disabled && env.tracesExporter === 'console') {
     exporter = new ConsoleSpanExporter();
   }
-  if (exporter) processors.push(new BatchSpanProcessor({ exporter }));
+  if (exporter) processors.push(new BatchSpanProcessor({ exporter, ...env.batch }));
 
   // Sampling and ids go through the span starter, which lets request paths decide before the SDK.
   const spanStarter = createSpanStarter({ sampler, idGenerator: createIdGenerator() });

@@ -64,6 +64,8 @@ export function isValidTracestateValue(value: string): boolean {
  */
 export class W3CTraceState implements TraceState {
   readonly #entries: ReadonlyArray<readonly [string, string]>;
+  // Immutable, so serialised once (every exported span and every injected header asks).
+  #serialized: string | undefined;
 
   constructor(entries: ReadonlyArray<readonly [string, string]> = []) {
     this.#entries = entries;
@@ -96,6 +98,11 @@ export class W3CTraceState implements TraceState {
   }
 
   serialize(): string {
+    this.#serialized ??= this.#serialize();
+    return this.#serialized;
+  }
+
+  #serialize(): string {
     let members = this.#entries.slice(0, MAX_TRACESTATE_MEMBERS).map(([k, v]) => `${k}=${v}`);
     let length = joinedLength(members);
     if (length > MAX_TRACESTATE_LENGTH) {

@@ -23,6 +23,8 @@ export function createRatioSampler(probability: number): Sampler {
   const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
   const threshold = probabilityToThreshold(p);
   const th = threshold === undefined ? undefined : encodeThreshold(threshold);
+  // A trace without tracestate (every new one) always gets the same, immutable state.
+  const fresh = th === undefined ? undefined : withThreshold(undefined, th);
   return {
     shouldSample(context: Context, traceId: string): SamplingResult {
       const parentState = trace.getSpanContext(context)?.traceState;
@@ -30,7 +32,7 @@ export function createRatioSampler(probability: number): Sampler {
       if (traceRandomness(traceId, parentState) < threshold) {
         return { decision: SamplingDecision.NOT_RECORD };
       }
-      return { decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: withThreshold(parentState, th) };
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: parentState === undefined ? fresh : withThreshold(parentState, th) };
     },
     toString: () => `TracelightRatioSampler{${p}}`,
   };
