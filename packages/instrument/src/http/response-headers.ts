@@ -23,47 +23,60 @@ export interface ResponseHeaderOptions {
 }
 
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse;
-type HeaderPairs = Array<[string, string]>;
 
 /** Marks `res` to get the headers for `spanContext` when its head is written. */
 export function setResponseSpanContext(res: ServerResponse & WithResponseSpanContext, spanContext: SpanContext): void {
   res[kSpanContext] = spanContext;
 }
 
-function headersFor(sc: SpanContext, options: ResponseHeaderOptions): HeaderPairs {
-  const out: HeaderPairs = [];
-  if (options.traceResponseHeader) out.push([TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags)]);
-  if (options.traceIdHeader) out.push([options.traceIdHeader, sc.traceId]);
-  return out;
-}
-
+/** Whether `headers` (an object given to writeHead) names `name`, in any case, without allocating. */
 function has(headers: Record<string, unknown>, name: string): boolean {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return true;
+  if (headers[name] !== undefined) return true;
+  for (const key in headers) if (key.length === name.length && key.toLowerCase() === name) return true;
   return false;
 }
 
-/** `headers` (the argument of writeHead) with ours added, or undefined to use setHeader. */
-function merged(headers: unknown, ours: HeaderPairs, res: ServerResponse): unknown {
-  if (headers === undefined || headers === null) return undefined;
+function taken(headers: unknown[], nested: boolean, name: string): boolean {
+  if (nested) return (headers as Array<[unknown, unknown]>).some(([k]) => String(k).toLowerCase() === name);
+  for (let i = 0; i < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return true;
+  return false;
+}
+
+/**
+ * `headers` (the argument of writeHead) with ours added where the application has not set them,
+ * or undefined when there is no headers argument.
+ */
+function merged(headers: unknown, sc: SpanContext, options: ResponseHeaderOptions, res: ServerResponse): unknown {
+  if (headers === undefined || headers === null || typeof headers !== 'object') return undefined;
+  const traceResponse = options.traceResponseHeader ? TRACERESPONSE_HEADER : undefined;
+  const traceId = options.traceIdHeader;
   if (Array.isArray(headers)) {
     const out: unknown[] = [...(headers as unknown[])];
     const nested = out.length > 0 && Array.isArray(out[0]);
-    for (const [name, value] of ours) {
-      const taken = nested
-        ? (out as Array<[string, unknown]>).some(([k]) => String(k).toLowerCase() === name)
-        : out.some((k, i) => i % 2 === 0 && String(k).toLowerCase() === name);
-      if (taken || res.hasHeader(name)) continue;
+    const add = (name: string, value: string) => {
+      if (taken(out, nested, name) || res.hasHeader(name)) return;
       if (nested) out.push([name, value]);
       else out.push(name, value);
-    }
+    };
+    if (traceResponse) add(traceResponse, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
+    if (traceId) add(traceId, sc.traceId);
     return out;
   }
-  if (typeof headers !== 'object') return headers;
+  const given = headers as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [name, value] of ours) {
-    if (!has(headers as Record<string, unknown>, name) && !res.hasHeader(name)) out[name] = value;
+  if (traceResponse && !has(given, traceResponse) && !res.hasHeader(traceResponse)) {
+    out[traceResponse] = formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
   }
-  return Object.assign(out, headers);
+  if (traceId && !has(given, traceId) && !res.hasHeader(traceId)) out[traceId] = sc.traceId;
+  return Object.assign(out, given);
+}
+
+/** No headers argument: the response's own headers (setHeader) are what gets written. */
+function setOurs(res: ServerResponse, sc: SpanContext, options: ResponseHeaderOptions): void {
+  if (options.traceResponseHeader && !res.hasHeader(TRACERESPONSE_HEADER)) {
+    res.setHeader(TRACERESPONSE_HEADER, formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags));
+  }
+  if (options.traceIdHeader && !res.hasHeader(options.traceIdHeader)) res.setHeader(options.traceIdHeader, sc.traceId);
 }
 
 let installed: { original: WriteHead; wrapped: WriteHead } | undefined;
@@ -78,16 +91,11 @@ export function enableResponseHeaders(options: ResponseHeaderOptions): () => voi
     // eslint-disable-next-line prefer-rest-params
     if (sc === undefined) return Reflect.apply(original, this, arguments) as ServerResponse;
     this[kSpanContext] = undefined;
-    let ours: HeaderPairs;
-    let withOurs: unknown;
     const withReason = typeof reason === 'string';
+    let withOurs: unknown;
     try {
-      ours = headersFor(sc, options);
-      withOurs = merged(withReason ? headers : reason, ours, this);
-      if (withOurs === undefined) {
-        // No headers argument: the response's own headers (setHeader) are what gets written.
-        for (const [name, value] of ours) if (!this.hasHeader(name)) this.setHeader(name, value);
-      }
+      withOurs = merged(withReason ? headers : reason, sc, options, this);
+      if (withOurs === undefined) setOurs(this, sc, options);
     } catch {
       // instrumentation never breaks the response
       // eslint-disable-next-line prefer-rest-params

@@ -44,7 +44,9 @@ export interface HttpServerTracingOptions {
   traceIdHeader?: string;
 }
 
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
+const KNOWN_METHODS = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY', '_OTHER'];
+// The start attributes (what samplers see) per method, made once: the SDK copies what it keeps.
+const START_ATTRIBUTES = new Map<string, Attributes>(KNOWN_METHODS.map((m) => [m, Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: m })]));
 const kOriginalEmit = Symbol.for('tracelight.http-server.original-emit');
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -127,13 +129,13 @@ function startServerSpan(
 ): Context | undefined {
   try {
     const raw = req.method ?? 'GET';
-    const method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
+    const method = raw !== '_OTHER' && START_ATTRIBUTES.has(raw) ? raw : '_OTHER';
     const parent = propagation.extract(CHAIN_ROOT, req.headers);
     const span = options.spanStarter.startSpan(
       tracer,
       method === '_OTHER' ? 'HTTP' : method,
       SpanKind.SERVER,
-      { [ATTR_HTTP_REQUEST_METHOD]: method },
+      START_ATTRIBUTES.get(method)!,
       parent,
     );
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };

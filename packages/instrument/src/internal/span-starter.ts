@@ -32,6 +32,8 @@ interface Decided {
   result: SamplingResult;
 }
 
+const NO_LINKS: [] = Object.freeze([]) as unknown as [];
+
 export function createSpanStarter(options: { sampler: Sampler; idGenerator: IdGenerator }): SpanStarter {
   const { sampler: inner, idGenerator: ids } = options;
   // Only ever set during one synchronous tracer.startSpan call below.
@@ -79,7 +81,7 @@ export function createSpanStarter(options: { sampler: Sampler; idGenerator: IdGe
       const validParent = parentContext !== undefined && isSpanContextValid(parentContext) ? parentContext : undefined;
       const traceId = validParent ? validParent.traceId : ids.generateTraceId();
       const spanId = ids.generateSpanId();
-      const result = inner.shouldSample(parent, traceId, name, kind, attributes, []);
+      const result = inner.shouldSample(parent, traceId, name, kind, attributes, NO_LINKS);
       if (result.decision === SamplingDecision.NOT_RECORD) {
         const random = validParent === undefined || (validParent.traceFlags & TRACE_FLAG_RANDOM) !== 0;
         return trace.wrapSpanContext({

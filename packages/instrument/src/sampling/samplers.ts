@@ -14,6 +14,9 @@ import {
  * backend can weight counts. Non-probabilistic decisions (rate limiting) remove `th`.
  */
 
+// Shared: a decision not to sample carries nothing else.
+const DROP: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
 /**
  * Keeps a fraction of traces, consistently: the decision depends only on the trace's
  * randomness (the trace id's last 56 bits or `ot` `rv`), so every service using the same
@@ -28,9 +31,9 @@ export function createRatioSampler(probability: number): Sampler {
   return {
     shouldSample(context: Context, traceId: string): SamplingResult {
       const parentState = trace.getSpanContext(context)?.traceState;
-      if (threshold === undefined || th === undefined) return { decision: SamplingDecision.NOT_RECORD };
+      if (threshold === undefined || th === undefined) return DROP;
       if (traceRandomness(traceId, parentState) < threshold) {
-        return { decision: SamplingDecision.NOT_RECORD };
+        return DROP;
       }
       return { decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: parentState === undefined ? fresh : withThreshold(parentState, th) };
     },
@@ -52,7 +55,7 @@ export function createRateLimitingSampler(tracesPerSecond: number, now: () => nu
       const t = now();
       tokens = Math.min(capacity, tokens + ((t - last) / 1000) * rate);
       last = t;
-      if (tokens < 1) return { decision: SamplingDecision.NOT_RECORD };
+      if (tokens < 1) return DROP;
       tokens -= 1;
       const parentState = trace.getSpanContext(context)?.traceState;
       return { decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: withThreshold(parentState, undefined) };
