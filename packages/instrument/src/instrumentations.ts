@@ -9,15 +9,16 @@ import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
 import { NatsInstrumentation } from './messaging/nats.js';
 
 /**
  * The instrumentations the kit turns on, by name. All are on by default; names follow
  * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS`.
- * Fastify needs none (it is named through `node:diagnostics_channel`, see http/fastify.ts) and
- * Hono uses the `tracelight()` middleware from `@tracelight/instrument/hono`.
+ * Incoming HTTP (http/server-instrumentation.ts), fetch/undici (http/undici-client.ts) and
+ * Fastify route names (http/fastify.ts) are the kit's own, enabled by start-tracing.ts under the
+ * names `http`, `undici` and `fastify`; Hono uses the `tracelight()` middleware from
+ * `@tracelight/instrument/hono`.
  */
 export const INSTRUMENTATION_NAMES = [
   'http',
@@ -55,7 +56,6 @@ export function createInstrumentations(settings: InstrumentationSettings): Instr
       new HttpInstrumentation({ ...settings.http, disableIncomingRequestInstrumentation: true }),
     );
   }
-  if (on('undici')) out.push(new UndiciInstrumentation());
   if (on('express')) {
     out.push(
       new ExpressInstrumentation(

@@ -14,6 +14,7 @@ import type { Env, OtlpProtocol } from './config.js';
 import { readEnv, samplerFromEnv } from './config.js';
 import { enableFastifyRoutes } from './http/fastify.js';
 import { enableHttpServerTracing } from './http/server-instrumentation.js';
+import { enableUndiciClientTracing } from './http/undici-client.js';
 import type { InstrumentationName } from './instrumentations.js';
 import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentations.js';
 import { createContextManager } from './internal/context-manager.js';
@@ -201,6 +202,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
           traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
         })
       : () => {};
+  const stopUndici = enabled.has('undici') && !env.disabled ? enableUndiciClientTracing({ spanStarter }) : () => {};
   const stopFastify = enabled.has('fastify') && !env.disabled ? enableFastifyRoutes() : () => {};
   const stopConsole = options.consoleLogCorrelation ?? env.consoleLogs ? enableConsoleLogCorrelation() : () => {};
 
@@ -227,6 +229,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
         for (const s of signals) process.removeListener(s, onSignal);
         stopConsole();
         stopFastify();
+        stopUndici();
         stopHttpServer();
         unregister();
         fromEnv?.shutdown?.();

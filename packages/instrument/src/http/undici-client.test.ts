@@ -1,0 +1,117 @@
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { close, listen } from '../internal/test-servers.js';
+import { createParentBasedSampler, createRatioSampler } from '../sampling/samplers.js';
+import type { TestTracing } from '../testing.js';
+import { startTestTracing } from '../testing.js';
+
+// Real fetch (Node's bundled undici) against a real node:http server; CLIENT spans from the
+// kit's undici channel subscribers, kept by the SDK's in-memory exporter.
+let t: TestTracing;
+let upstream: Server;
+let url = '';
+const seen: IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  // Parent-based with a never-sampling root: a sampled parent makes a recorded span, none does not.
+  t = startTestTracing({ serviceName: 'undici-test', sampler: createParentBasedSampler({ root: createRatioSampler(0) }), instrumentations: { http: false } });
+  upstream = createServer((req, res) => {
+    seen.push(req.headers);
+    if (req.url?.startsWith('/hang')) return; // never answers (for the abort test)
+    res.statusCode = req.url?.startsWith('/missing') ? 404 : 200;
+    res.end('x');
+  });
+  url = await listen(upstream);
+});
+
+afterAll(async () => {
+  await close(upstream);
+  await t.shutdown();
+});
+
+beforeEach(() => {
+  t.reset();
+  seen.length = 0;
+});
+
+const sampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: 1,
+  isRemote: true,
+});
+
+describe('fetch client spans', () => {
+  it('records a sampled request with the HTTP client semantic conventions and injects traceparent', async () => {
+    await context.with(sampledParent, async () => {
+      const res = await fetch(`${url}/items/7?full=1`, { headers: { 'user-agent': 'kit-test/1' } });
+      await res.text();
+    });
+    const [span] = await t.waitForSpans((s) => s.length > 0);
+    expect(span.kind).toBe(SpanKind.CLIENT);
+    expect(span.name).toBe('GET');
+    expect(span.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(span.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.full': `${url}/items/7?full=1`,
+      'url.path': '/items/7',
+      'url.query': '?full=1',
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(url).port),
+      'user_agent.original': 'kit-test/1',
+      'network.peer.address': '127.0.0.1',
+      'network.protocol.version': '1.1',
+      'http.response.status_code': 200,
+    });
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(seen[0].traceparent).toBe(`00-0af7651916cd43dd8448eb211c80319c-${span.spanContext().spanId}-01`);
+  });
+
+  it('marks 4xx answers as errors', async () => {
+    await context.with(sampledParent, async () => (await fetch(`${url}/missing`)).text());
+    const [span] = await t.waitForSpans((s) => s.length > 0);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe('404');
+  });
+
+  it('records a connection failure as an exception', async () => {
+    const closed = createServer();
+    const deadUrl = await listen(closed);
+    await close(closed);
+    await context.with(sampledParent, () => fetch(`${deadUrl}/x`).catch(() => undefined));
+    const [span] = await t.waitForSpans((s) => s.length > 0);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe('ECONNREFUSED');
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('ends an aborted request without an error status', async () => {
+    await context.with(sampledParent, async () => {
+      const ac = new AbortController();
+      const pending = fetch(`${url}/hang`, { signal: ac.signal }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      ac.abort();
+      await pending;
+    });
+    const [span] = await t.waitForSpans((s) => s.length > 0);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('propagates an unsampled trace without recording a span', async () => {
+    await (await fetch(`${url}/plain`)).text();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.spans()).toHaveLength(0);
+    expect(seen[0].traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
+  });
+
+  it('leaves requests made under suppressed tracing alone', async () => {
+    await context.with(suppressTracing(sampledParent), async () => (await fetch(`${url}/quiet`)).text());
+    await new Promise((r) => setTimeout(r, 30));
+    expect(t.spans()).toHaveLength(0);
+    expect(seen[0].traceparent).toBeUndefined();
+  });
+});
