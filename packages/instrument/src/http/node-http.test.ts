@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ let front: Http.Server;
 let upstreamUrl = '';
 let frontUrl = '';
 const seenByUpstream: Http.IncomingHttpHeaders[] = [];
+// Span ids active in the request's and response's listeners of the /body route.
+const seenInListeners: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   t = startTestTracing({ serviceName: 'http-test', traceIdHeader: true });
@@ -36,6 +38,14 @@ beforeAll(async () => {
           r.resume();
           r.on('end', () => res.end('done'));
         });
+      } else if (req.url === '/body') {
+        // Listeners added now run later, from socket events (the connection's context).
+        req.on('data', () => (seenInListeners.data = trace.getActiveSpan()?.spanContext().spanId));
+        req.on('end', () => {
+          seenInListeners.end = trace.getActiveSpan()?.spanContext().spanId;
+          res.end('read');
+        });
+        res.on('finish', () => (seenInListeners.finish = trace.getActiveSpan()?.spanContext().spanId));
       } else if (req.url === '/fail') {
         res.statusCode = 500;
         res.end();
@@ -93,6 +103,14 @@ describe('node:http server and clients', () => {
     const fresh = await untracedFetch(`${frontUrl}/plain`);
     await fresh.text();
     expect(fresh.headers.get('traceresponse')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
+  });
+
+  it('runs request body and response listeners in the request span context', async () => {
+    for (const k of Object.keys(seenInListeners)) delete seenInListeners[k];
+    await (await untracedFetch(`${frontUrl}/body`, { method: 'POST', body: 'x'.repeat(100_000) })).text();
+    const server = (await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER))).find((s) => s.kind === SpanKind.SERVER)!;
+    const id = server.spanContext().spanId;
+    expect(seenInListeners).toEqual({ data: id, end: id, finish: id });
   });
 
   it('marks 5xx server spans as errors', async () => {

@@ -21,7 +21,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { chainContext } from '../internal/chain-context.js';
 import type { SpanStarter } from '../internal/span-starter.js';
-import type { WithRpcMetadata } from './server-hooks.js';
 import type { WithResponseSpanContext } from './response-headers.js';
 import { enableResponseHeaders, setResponseSpanContext } from './response-headers.js';
 import { kRpcMetadata } from './server-hooks.js';
@@ -105,7 +104,16 @@ interface RecordedRequest {
   method: string;
 }
 const kRecorded = Symbol('tracelight.http-server.recorded');
-type TracedResponse = ServerResponse & WithResponseSpanContext & { [kRecorded]?: RecordedRequest };
+type TracedResponse = ServerResponse & WithResponseSpanContext & { [kRecorded]?: RecordedRequest; req?: TracedRequest };
+
+/**
+ * The RPC metadata the kit hangs on the request (frameworks set `route` on it), also carrying the
+ * request's context for the request's and response's event listeners.
+ */
+interface ServerRpc extends RPCMetadata {
+  context: Context | undefined;
+}
+type TracedRequest = IncomingMessage & { [kRpcMetadata]?: RPCMetadata & { context?: Context } };
 
 // One listener function for every response (no closure per request); only recorded spans need it.
 function onResponseClose(this: TracedResponse): void {
@@ -122,7 +130,7 @@ const CHAIN_ROOT = chainContext(ROOT_CONTEXT);
  */
 function startServerSpan(
   tracer: Tracer,
-  req: IncomingMessage & WithRpcMetadata,
+  req: TracedRequest,
   res: TracedResponse,
   scheme: string,
   options: HttpServerTracingOptions,
@@ -138,13 +146,13 @@ function startServerSpan(
       START_ATTRIBUTES.get(method)!,
       parent,
     );
-    const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+    const rpc: ServerRpc = { type: RPCType.HTTP, span, route: undefined, context: undefined };
+    const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    // Body 'data'/'end' (and response) listeners run in the connection's context: the patched
+    // emit of requests and responses (bindRequestEvents) enters this one.
+    rpc.context = ctx;
     req[kRpcMetadata] = rpc;
     if (options.traceResponseHeader || options.traceIdHeader) setResponseSpanContext(res, span.spanContext());
-    const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
-    // Body 'data'/'end' listeners run in the connection's context; bind them to the request's.
-    context.bind(ctx, req);
-    context.bind(ctx, res);
     if (span.isRecording()) {
       recordRequestAttributes(span, req, scheme, method);
       res[kRecorded] = { span, rpc, method };
@@ -157,6 +165,47 @@ function startServerSpan(
   }
 }
 
+type EventsOwner = { _events?: Record<string | symbol, unknown> };
+
+/**
+ * Every listener of a traced request or response runs in the request's context, like
+ * `context.bind(ctx, req)` but without changing each request and response object (a bound
+ * emitter gets its own `emit` and two more properties, i.e. new hidden classes for every object
+ * Node's HTTP code handles): `IncomingMessage.prototype.emit` and `ServerResponse.prototype.emit`
+ * are wrapped once and find the context through the request's RPC metadata (a response through
+ * `res.req`). Objects that are not traced requests (client responses, untraced servers) pay one
+ * property read.
+ */
+function bindRequestEvents(): () => void {
+  const patched: Array<() => void> = [];
+  const wrap = (proto: { emit: Emit }, requestOf: (self: unknown) => TracedRequest | undefined) => {
+    const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
+    const original = proto.emit;
+    const emit = function (this: EventsOwner, event: string | symbol): boolean {
+      const ctx = requestOf(this)?.[kRpcMetadata]?.context;
+      const events = this._events;
+      // No listener for this event: nothing runs, so no context to enter ('error' still throws).
+      if (ctx === undefined || (events !== undefined && events[event] === undefined) || context.active() === ctx) {
+        // eslint-disable-next-line prefer-rest-params
+        return Reflect.apply(original, this, arguments) as boolean;
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return context.with(ctx, Reflect.apply, undefined, original, this, arguments) as boolean;
+    } as Emit;
+    proto.emit = emit;
+    patched.push(() => {
+      if (proto.emit !== emit) return;
+      if (hadOwn) proto.emit = original;
+      else delete (proto as Partial<{ emit: Emit }>).emit;
+    });
+  };
+  wrap(http.IncomingMessage.prototype as unknown as { emit: Emit }, (self) => self as TracedRequest);
+  wrap(http.ServerResponse.prototype as unknown as { emit: Emit }, (self) => (self as TracedResponse).req);
+  return () => {
+    for (const undo of patched) undo();
+  };
+}
+
 function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions): () => void {
   if (proto[kOriginalEmit]) return () => {};
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
@@ -165,7 +214,7 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   const emit = function (this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request' || isTracingSuppressed(context.active())) return Reflect.apply(original, this, arguments) as boolean;
-    const request = req as IncomingMessage & WithRpcMetadata;
+    const request = req as TracedRequest;
     const ctx = startServerSpan(tracer, request, res as TracedResponse, scheme, options);
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined) return Reflect.apply(original, this, arguments) as boolean;
@@ -190,9 +239,11 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
 
 /** Starts tracing incoming requests of every `node:http` and `node:https` server; returns the undo. */
 export function enableHttpServerTracing(options: HttpServerTracingOptions): () => void {
+  if ((http.Server.prototype as unknown as Proto)[kOriginalEmit]) return () => {};
   const undo = [
     patch(http.Server.prototype as unknown as Proto, 'http', options),
     patch(https.Server.prototype as unknown as Proto, 'https', options),
+    bindRequestEvents(),
     enableResponseHeaders(options),
   ];
   return () => {
