@@ -101,6 +101,27 @@ describe('duckdb store', () => {
     expect(traces.reduce((n, t) => n + t.spans.length, 0)).toBe(expected.length);
   });
 
+  it('reads many traces at once whose spans are spread over distant group commits', { timeout: 60_000 }, async () => {
+    const store = await open({ dataDir: tempDir(), maxAgeMs: 0 });
+    const start = BigInt(Date.now() - 60_000) * 1_000_000n;
+    const traces = Array.from({ length: 25 }, (_, i) => spansOf(createTraceGenerator({ seed: 100 + i, startTimeUnixNano: start, spansPerTrace: 6 }).nextBatch(1)));
+    const filler = createTraceGenerator({ seed: 7, startTimeUnixNano: start });
+    // Each awaited write is a group commit of its own: the first two spans of every trace, then
+    // 70 other commits (more than the gap a lookup reads as one range), then the rest.
+    for (const spans of traces) await store.writeSpans(spanBatchFromSpans(spans.slice(0, 2)));
+    for (let i = 0; i < 70; i++) await store.writeSpans(filler.nextBatch(1));
+    for (const spans of traces) await store.writeSpans(spanBatchFromSpans(spans.slice(2)));
+    const bySpan = (spans: Span[]) => [...spans].sort((a, b) => (a.spanId < b.spanId ? -1 : 1));
+    const ids = traces.map((t) => t[0].traceId);
+    const read = await store.getTraces([...ids.slice().reverse(), 'f'.repeat(32)]);
+    expect(read.map((t) => t.traceId)).toEqual(ids.slice().reverse());
+    for (const t of read) expect(bySpan(t.spans)).toEqual(bySpan(traces[ids.indexOf(t.traceId)]));
+    const [one] = await store.getTraces([ids[3]]);
+    expect(bySpan(one.spans)).toEqual(bySpan(traces[3]));
+    const summaries = await store.getTraceSummaries(ids);
+    expect(summaries.map((s) => [s.traceId, s.spanCount])).toEqual(ids.map((id) => [id, 6]));
+  });
+
   it('refuses writes beyond its bounded queue with a retryable STORE_BUSY, and recovers', { timeout: 60_000 }, async () => {
     const store = await open({ dataDir: tempDir(), maxQueuedSpans: 500, maxAgeMs: 0 });
     const generator = createTraceGenerator({ seed: 5, startTimeUnixNano: BigInt(Date.now()) * 1_000_000n });
