@@ -20,6 +20,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { chainContext } from '../internal/chain-context.js';
+import { setKnownAttribute, setKnownAttributes } from '../internal/span-attributes.js';
 import type { SpanStarter } from '../internal/span-starter.js';
 import type { WithResponseSpanContext } from './response-headers.js';
 import { enableResponseHeaders, setResponseSpanContext } from './response-headers.js';
@@ -75,23 +76,24 @@ function recordRequestAttributes(span: Span, req: IncomingMessage, scheme: strin
   if (ua) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
   const peer = req.socket?.remoteAddress;
   if (peer) attrs[ATTR_NETWORK_PEER_ADDRESS] = peer;
-  span.setAttributes(attrs);
+  setKnownAttributes(span, attrs);
 }
 
 function finish(span: Span, res: ServerResponse, rpc: RPCMetadata, method: string): void {
   try {
     const status = res.statusCode;
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    setKnownAttribute(span, ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     if (rpc.type === RPCType.HTTP && rpc.route) {
-      span.setAttribute(ATTR_HTTP_ROUTE, rpc.route);
+      if (typeof rpc.route === 'string') setKnownAttribute(span, ATTR_HTTP_ROUTE, rpc.route);
+      else span.setAttribute(ATTR_HTTP_ROUTE, rpc.route);
       span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${rpc.route}`);
     }
     if (status >= 500) {
       span.setStatus({ code: SpanStatusCode.ERROR });
-      span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      setKnownAttribute(span, ATTR_ERROR_TYPE, String(status));
     } else if (!res.writableFinished) {
       // The connection closed before the response was complete.
-      span.setAttribute(ATTR_ERROR_TYPE, 'aborted');
+      setKnownAttribute(span, ATTR_ERROR_TYPE, 'aborted');
     }
   } finally {
     span.end();

@@ -18,6 +18,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import diagnostics from 'node:diagnostics_channel';
+import { setKnownAttribute, setKnownAttributes } from '../internal/span-attributes.js';
 import type { SpanStarter } from '../internal/span-starter.js';
 
 /**
@@ -126,7 +127,7 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
       propagation.inject(trace.setSpan(active, span), request, setter);
       if (!span.isRecording()) return;
       const attrs = requestAttributes(request, method);
-      if (attrs) span.setAttributes(attrs);
+      if (attrs) setKnownAttributes(span, attrs);
       request[kSpan] = span;
     } catch {
       // instrumentation never breaks the request
@@ -141,7 +142,7 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
       const attrs: Attributes = { [ATTR_NETWORK_PROTOCOL_VERSION]: socket.alpnProtocol === 'h2' ? '2' : '1.1' };
       if (socket.remoteAddress !== undefined) attrs[ATTR_NETWORK_PEER_ADDRESS] = socket.remoteAddress;
       if (socket.remotePort !== undefined) attrs[ATTR_NETWORK_PEER_PORT] = socket.remotePort;
-      span.setAttributes(attrs);
+      setKnownAttributes(span, attrs);
     } catch {
       // never throw into the application
     }
@@ -152,9 +153,9 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
       const { request, response } = message as { request: Traced; response: UndiciResponse };
       const span = request[kSpan];
       if (span === undefined) return;
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+      setKnownAttribute(span, ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
       if (response.statusCode >= 400) {
-        span.setAttribute(ATTR_ERROR_TYPE, String(response.statusCode));
+        setKnownAttribute(span, ATTR_ERROR_TYPE, String(response.statusCode));
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     } catch {
