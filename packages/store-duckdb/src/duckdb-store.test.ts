@@ -9,10 +9,11 @@ import { SpanKind, spanBatchFromSpans, spansOf, TracelightError } from '@traceli
 import type { Store } from '@tracelight/store';
 import { StoreErrorCode } from '@tracelight/store';
 import { describeStoreConformance } from '@tracelight/store/testing';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTraceGenerator } from '../../../test/fixtures/index.js';
 import type { DuckDBStore, DuckDBStoreOptions } from './duckdb-store.js';
-import { createDuckDBStore } from './duckdb-store.js';
+import { createDuckDBStore, DUCKDB_FILE } from './duckdb-store.js';
 
 const dirOf = (store: Store) => dirname((store as DuckDBStore).path);
 
@@ -120,6 +121,30 @@ describe('duckdb store', () => {
     expect(bySpan(one.spans)).toEqual(bySpan(traces[3]));
     const summaries = await store.getTraceSummaries(ids);
     expect(summaries.map((s) => [s.traceId, s.spanCount])).toEqual(ids.map((id) => [id, 6]));
+  });
+
+  it('refuses a data folder of another schema version with a message that says what to do, and leaves it as it was', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const file = join(dir, DUCKDB_FILE);
+    const old = await DuckDBInstance.create(file);
+    const con = await old.connect();
+    await con.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR); INSERT INTO meta VALUES ('schema', '4')`);
+    con.closeSync();
+    old.closeSync();
+    const store = createDuckDBStore({ dataDir: dir, memoryLimitBytes: 256 * 1024 * 1024 });
+    const error = (await store.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as TracelightError;
+    expect(error).toBeInstanceOf(TracelightError);
+    expect(error.code).toBe('STORE_SCHEMA_MISMATCH');
+    expect(error.message).toContain(`${file} holds a Tracelight database of schema version 4`);
+    expect(error.message).toContain('--data-dir');
+    const reopened = await DuckDBInstance.create(file);
+    const check = await reopened.connect();
+    expect((await check.runAndReadAll(`SELECT table_name FROM duckdb_tables() ORDER BY 1`)).getRowsJS()).toEqual([['meta']]);
+    check.closeSync();
+    reopened.closeSync();
   });
 
   it('refuses writes beyond its bounded queue with a retryable STORE_BUSY, and recovers', { timeout: 60_000 }, async () => {

@@ -5,6 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { RetentionPolicy, RetentionResult } from '@tracelight/store';
 import { createDedupWindow } from './dedup-window.js';
+import { computeDependencies } from './dependencies.js';
 import { Dictionaries } from './dictionaries.js';
 import type { CallMethod, DuckDBStoreStats, Request, Response, WireError, WorkerConfig } from './protocol.js';
 import { ConnectionPool, Reader } from './reader.js';
@@ -45,10 +46,19 @@ async function main(): Promise<void> {
     threads: String(config.threads),
   });
   const admin = await instance.connect();
+  // A database of another schema version is refused before anything is created in it.
+  const hasMeta = (await admin.runAndReadAll(`SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'meta'`)).getRowsJS().length > 0;
+  const version = hasMeta ? (await admin.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema'`)).getRowsJS() : [];
+  if (version.length > 0 && version[0][0] !== SCHEMA_VERSION) {
+    const error = new Error(
+      `${config.path} holds a Tracelight database of schema version ${String(version[0][0])}, and this version of Tracelight reads schema ` +
+        `version ${SCHEMA_VERSION}; there is no migration between these pre-release schemas. Move that data folder away (or delete it), or start with another data folder (--data-dir).`,
+    );
+    Object.assign(error, { code: 'STORE_SCHEMA_MISMATCH' });
+    throw error;
+  }
   for (const ddl of DDL) await admin.run(ddl);
-  const version = (await admin.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema'`)).getRowsJS();
   if (version.length === 0) await admin.run(`INSERT INTO meta VALUES ('schema', '${SCHEMA_VERSION}')`);
-  else if (version[0][0] !== SCHEMA_VERSION) throw new Error(`database schema ${String(version[0][0])} is not ${SCHEMA_VERSION}`);
 
   const dicts = new Dictionaries();
   await dicts.load(admin);
@@ -152,7 +162,8 @@ async function main(): Promise<void> {
     getTraces: (ids) => reader.getTraces(ids),
     findTraceIds: (q) => reader.findTraceIds(q),
     getTraceSummaries: (ids) => reader.getTraceSummaries(ids),
-    getDependencies: (q) => reader.getDependencies(q),
+    // Dependencies have their own module (dependencies.ts), not the reader's.
+    getDependencies: (q) => computeDependencies(pool, dicts, q),
     getMetrics: (q) => reader.getMetrics(q),
     findLogs: (q) => reader.findLogs(q),
     applyRetention: (p) => applyRetention(p),
