@@ -11,6 +11,8 @@ export interface DuckDBStoreStats extends StoreStats {
   readonly commitMs: number;
   /** CPU time of the writer worker's own thread (not DuckDB's threads), in ms. */
   readonly workerCpuMs: number;
+  /** Minutes of child start time whose dependency counts are kept (see dependencies.ts). */
+  readonly dependencyMinutes: number;
 }
 
 /** Settings the main thread hands the worker (defaults already applied). */

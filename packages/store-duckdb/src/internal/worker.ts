@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { RetentionPolicy, RetentionResult } from '@tracelight/store';
 import { createDedupWindow } from './dedup-window.js';
-import { computeDependencies } from './dependencies.js';
+import { DependencyIndex } from './dependencies.js';
 import { Dictionaries } from './dictionaries.js';
 import type { CallMethod, DuckDBStoreStats, Request, Response, WireError, WorkerConfig } from './protocol.js';
 import { ConnectionPool, Reader } from './reader.js';
@@ -67,6 +67,9 @@ async function main(): Promise<void> {
   const writer = await GroupWriter.create([await instance.connect(), await instance.connect()], dicts, dedup, { maxGroupSpans: config.maxGroupSpans });
   const pool = new ConnectionPool([await instance.connect(), await instance.connect()]);
   const reader = new Reader(pool, dicts, writer.stats);
+  // Dependencies: counts per minute kept by background steps on a connection of their own.
+  const deps = await DependencyIndex.open({ con: await instance.connect(), dicts, writer: writer.stats });
+  deps.start();
 
   let retentionRunning: Promise<RetentionResult> | undefined;
   const dataBytes = async (con: DuckDBConnection): Promise<number> => {
@@ -86,6 +89,8 @@ async function main(): Promise<void> {
       const cutoffs: bigint[] = [];
       if (policy.olderThanUnixNano !== undefined) cutoffs.push(policy.olderThanUnixNano);
       const deleteBefore = async (cutoff: bigint) => {
+        // Before and after: counts taken from spans about to go, or read before they went, are dropped.
+        deps.retain(cutoff);
         // A kept span whose parent is deleted keeps the parent's id (it referred to its row).
         await admin.run(
           `UPDATE spans SET parent_id = p.span_id, parent_ref = 0 FROM spans p
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
         deletedSpans += Number((await admin.run(`DELETE FROM spans WHERE start_ns < $1::BIGINT`, [cutoff])).rowsChanged);
         deletedLogs += Number((await admin.run(`DELETE FROM logs WHERE time_ns < $1::BIGINT`, [cutoff])).rowsChanged);
         await admin.run(`DELETE FROM trace_index WHERE max_start < $1::BIGINT`, [cutoff]);
+        deps.retain(cutoff);
       };
       if (policy.olderThanUnixNano !== undefined) await deleteBefore(policy.olderThanUnixNano);
       if (policy.maxBytes !== undefined) {
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
       appendMs: Math.round(w.appendMs),
       commitMs: Math.round(w.commitMs),
       workerCpuMs: Math.round(cpuMs()),
+      dependencyMinutes: deps.countedBuckets,
     };
   };
 
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
     findTraceIds: (q) => reader.findTraceIds(q),
     getTraceSummaries: (ids) => reader.getTraceSummaries(ids),
     // Dependencies have their own module (dependencies.ts), not the reader's.
-    getDependencies: (q) => computeDependencies(pool, dicts, q),
+    getDependencies: (q) => deps.links(q),
     getMetrics: (q) => reader.getMetrics(q),
     findLogs: (q) => reader.findLogs(q),
     applyRetention: (p) => applyRetention(p),
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
         void (async () => {
           try {
             await writer.drain();
+            await deps.stop();
             while (retentionRunning) await retentionRunning.catch(() => undefined);
             writer.close();
             await admin.run('CHECKPOINT').catch(() => undefined);
