@@ -158,6 +158,60 @@ export class ProtoWriter {
     this.pos += bytes;
   }
 
+  /**
+   * A whole `KeyValue` (in field `field` < 16) whose key is ASCII and whose value is an ASCII string
+   * or an integer in [0, 2^31), written in one go when it is short (key and value together at most
+   * 120 chars, so every length fits one byte): most attributes are like this, and this skips the
+   * generic path's nested length bookkeeping. Returns false, having written nothing, otherwise.
+   */
+  shortKeyValue(field: number, key: string, value: string | number): boolean {
+    const kl = key.length;
+    const isString = typeof value === 'string';
+    let anyLen: number;
+    if (isString) {
+      if (kl + value.length > 120) return false;
+      anyLen = value.length + 2;
+    } else {
+      if (!Number.isInteger(value) || value < 0 || value >= 2 ** 31 || kl > 110) return false;
+      anyLen = value < 128 ? 2 : value < 16384 ? 3 : value < 2097152 ? 4 : value < 268435456 ? 5 : 6;
+    }
+    const kvLen = kl + 4 + anyLen;
+    this.ensure(kvLen + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = (field << 3) | WIRE_LEN;
+    buf[p++] = kvLen;
+    buf[p++] = 0x0a; // KeyValue.key
+    buf[p++] = kl;
+    for (let i = 0; i < kl; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[p++] = c;
+    }
+    buf[p++] = 0x12; // KeyValue.value
+    buf[p++] = anyLen;
+    if (isString) {
+      const vl = value.length;
+      buf[p++] = 0x0a; // AnyValue.string_value
+      buf[p++] = vl;
+      for (let i = 0; i < vl; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) return false;
+        buf[p++] = c;
+      }
+    } else {
+      buf[p++] = 0x18; // AnyValue.int_value
+      let v = value;
+      while (v > 127) {
+        buf[p++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+      buf[p++] = v;
+    }
+    this.pos = p;
+    return true;
+  }
+
   /** A length-prefixed byte string given as hex (trace and span ids). */
   hexBytes(hex: string): void {
     const n = hex.length >>> 1;

@@ -103,6 +103,16 @@ function makeSpans(): ReadableSpan[] {
   const attributes: Attributes = {
     'http.request.method': 'GET',
     unicode: 'grüße 🚀 ∑',
+    'ascii.then.é': 'v',
+    ascii: 'then é',
+    ['k'.repeat(60)]: 'v'.repeat(60),
+    ['k'.repeat(61)]: 'v'.repeat(60),
+    emptyString: '',
+    zero: 0,
+    int127: 127,
+    int128: 128,
+    below31: 2 ** 31 - 1,
+    at31: 2 ** 31,
     long: 'l'.repeat(300),
     huge: 'h'.repeat(20_000),
     small: 7,
@@ -188,6 +198,15 @@ describe('OTLP span encoding', () => {
     expect(server.startTimeUnixNano).toBe((BigInt(start[0]) * 1_000_000_000n + BigInt(start[1])).toString());
     const attr = (name: string) => ((server.attributes as Pb[]).find((a) => a.key === name)!.value as Pb);
     expect(attr('negative').intValue).toBe('-42');
+    // The one-pass short KeyValue path and its limits.
+    expect(attr('int127').intValue).toBe('127');
+    expect(attr('int128').intValue).toBe('128');
+    expect(attr('below31').intValue).toBe('2147483647');
+    expect(attr('at31').intValue).toBe('2147483648');
+    expect(attr('k'.repeat(60)).stringValue).toBe('v'.repeat(60));
+    expect(attr('k'.repeat(61)).stringValue).toBe('v'.repeat(60));
+    expect(attr('ascii').stringValue).toBe('then é');
+    expect(attr('ascii.then.é').stringValue).toBe('v');
     expect(attr('big').intValue).toBe(String(2 ** 40 + 3));
     expect(attr('minSafe').intValue).toBe(String(Number.MIN_SAFE_INTEGER));
     expect(attr('double').doubleValue).toBe(3.25);
@@ -200,6 +219,39 @@ describe('OTLP span encoding', () => {
 });
 
 describe('ProtoWriter', () => {
+  it('writes a short KeyValue in one pass byte for byte as the nested writer does', () => {
+    const nested = (key: string, value: string | number): Buffer => {
+      const w = new ProtoWriter(16);
+      w.tag(9, 2);
+      const kv = w.begin();
+      w.tag(1, 2);
+      w.string(key);
+      w.tag(2, 2);
+      const v = w.begin();
+      if (typeof value === 'string') {
+        w.tag(1, 2);
+        w.string(value);
+      } else {
+        w.tag(3, 0);
+        w.int64(value);
+      }
+      w.end(v);
+      w.end(kv);
+      return Buffer.from(w.view());
+    };
+    const values = ['', 'GET', 'v'.repeat(115), 0, 1, 127, 128, 16383, 16384, 2097151, 2097152, 268435455, 268435456, 2 ** 31 - 1];
+    for (const value of values) {
+      const w = new ProtoWriter(16);
+      expect(w.shortKeyValue(9, 'k.e.y', value)).toBe(true);
+      expect(Buffer.from(w.view()).toString('hex')).toBe(nested('k.e.y', value).toString('hex'));
+    }
+    for (const [key, value] of [['k', 'v'.repeat(120)], ['é', 'v'], ['k', 'é'], ['k', -1], ['k', 2 ** 31], ['k', 1.5]] as const) {
+      const w = new ProtoWriter(16);
+      expect(w.shortKeyValue(9, key, value)).toBe(false);
+      expect(w.pos).toBe(0);
+    }
+  });
+
   it('writes hrtime as exact nanoseconds, also far from now', () => {
     const w = new ProtoWriter(8);
     const cases: Array<[number, number]> = [

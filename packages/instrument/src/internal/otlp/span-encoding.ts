@@ -78,13 +78,15 @@ export function writeAttributes(w: ProtoWriter, field: number, attributes: Attri
   const keys = Object.keys(attributes);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
+    const value = attributes[key];
+    if ((typeof value === 'string' || typeof value === 'number') && w.shortKeyValue(field, key, value)) continue;
     w.tag(field, WIRE_LEN);
     const kv = w.begin();
     w.tag(1, WIRE_LEN);
     w.string(key);
     w.tag(2, WIRE_LEN);
     const v = w.begin();
-    writeAnyValue(w, attributes[key] as AnyAttributeValue);
+    writeAnyValue(w, value as AnyAttributeValue);
     w.end(v);
     w.end(kv);
   }
