@@ -7,6 +7,7 @@ import { close, listen } from '../internal/test-servers.js';
 import { createParentBasedSampler, createRatioSampler } from '../sampling/samplers.js';
 import type { TestTracing } from '../testing.js';
 import { startTestTracing } from '../testing.js';
+import { urlParts } from './undici-client.js';
 
 // Real fetch (Node's bundled undici) against a real node:http server; CLIENT spans from the
 // kit's undici channel subscribers, kept by the SDK's in-memory exporter.
@@ -113,5 +114,52 @@ describe('fetch client spans', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(t.spans()).toHaveLength(0);
     expect(seen[0].traceparent).toBeUndefined();
+  });
+});
+
+describe('urlParts', () => {
+  // What the WHATWG parser gives: the reference the shortcut must match.
+  function parsed(path: string, origin: string) {
+    const u = new URL(path, origin);
+    const scheme = u.protocol.replace(':', '');
+    return {
+      full: u.toString(),
+      path: u.pathname,
+      query: u.search,
+      scheme,
+      host: u.hostname,
+      port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80,
+    };
+  }
+
+  it.each([
+    ['http://127.0.0.1:8080', '/items/7?full=1'],
+    ['http://127.0.0.1:8080', '/'],
+    ['http://127.0.0.1:8080', '/a?'],
+    ['http://127.0.0.1:8080', '/a?b?c=/d&e=%41'],
+    ['https://api.example.com', '/v1/x;y=1/@me/%zz'],
+    ['http://localhost:80', '/default-port'],
+    ['https://api.example.com:443', '/default-port'],
+    ['http://127.1:3000', '/short-ipv4'],
+    ['http://0x7f.0.0.1', '/hex-ipv4'],
+    ['http://Example.COM', '/upper'],
+    ['http://[::1]:3000', '/ipv6'],
+    ['http://a.b', '/x/../y'],
+    ['http://a.b', '/x/./y'],
+    ['http://a.b', '/.well-known/z'],
+    ['http://a.b', '/sp ace'],
+    ['http://a.b', "/q?it's"],
+    ['http://a.b', '/ü'],
+    ['http://a.b', '/back\\slash'],
+    ['http://a.b', '/hash#frag'],
+    ['http://a.b', '/{braces}|^`'],
+    ['http://a.b:65535', '/max-port'],
+  ])('%s %s as the URL parser gives it', (origin, path) => {
+    expect(urlParts(origin, path)).toEqual(parsed(path, origin));
+  });
+
+  it('takes URL objects and reports what does not parse', () => {
+    expect(urlParts(new URL('http://a.b:81'), '/x')).toEqual(parsed('/x', 'http://a.b:81'));
+    expect(urlParts('http://a.b:99999', '/x')).toBeUndefined();
   });
 });

@@ -65,7 +65,10 @@ const setter: TextMapSetter<UndiciRequest> = {
 function userAgentOf(headers: string | string[]): string | undefined {
   let found: string | undefined;
   if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length - 1; i += 2) if (String(headers[i]).toLowerCase() === 'user-agent') found = String(headers[i + 1]);
+    for (let i = 0; i < headers.length - 1; i += 2) {
+      const name = String(headers[i]);
+      if (name.length === 10 && name.toLowerCase() === 'user-agent') found = String(headers[i + 1]);
+    }
   } else if (typeof headers === 'string') {
     for (const line of headers.split('\r\n')) {
       const colon = line.indexOf(':');
@@ -75,25 +78,77 @@ function userAgentOf(headers: string | string[]): string | undefined {
   return found;
 }
 
-/** What instrumentation-undici records at request creation, computed only for recorded spans. */
-function requestAttributes(request: UndiciRequest, method: string): Attributes | undefined {
+/** The URL parts a client span records (as the WHATWG URL parser gives them). */
+export interface UrlParts {
+  full: string;
+  path: string;
+  query: string;
+  scheme: string;
+  host: string;
+  port: number | undefined;
+}
+
+// `http(s)://host[:port]` with a host the parser keeps as is (lower-case name whose labels start
+// with a letter, or a dotted-quad IPv4 address without leading zeros) and an explicit port.
+const LABEL = '[a-z](?:[a-z0-9-]*[a-z0-9])?';
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const SIMPLE_ORIGIN = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|${OCTET}(?:\\.${OCTET}){3})(?::([1-9][0-9]{0,4}))?$`);
+// A path the parser leaves as it is: no dot segments, nothing it would percent-encode or cut.
+const SIMPLE_PATH = /^\/(?!.*\/\.)[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/;
+
+/**
+ * `new URL(path, origin)`'s parts without the parser for the usual request (an origin string
+ * like `http://127.0.0.1:8080`, a plain path): parsing costs about half a microsecond per
+ * request; anything unusual (IPv6, upper case, default port, dot segments, characters the parser
+ * would encode) still goes through `URL`. Undefined when the URL does not parse.
+ */
+export function urlParts(origin: string | URL, path: string): UrlParts | undefined {
+  if (typeof origin === 'string' && SIMPLE_PATH.test(path)) {
+    const m = SIMPLE_ORIGIN.exec(origin);
+    const port = m?.[3] === undefined ? undefined : Number(m[3]);
+    if (m !== null && (port === undefined || (port <= 65535 && port !== DEFAULT_PORTS[m[1]]))) {
+      const q = path.indexOf('?');
+      return {
+        full: origin + path,
+        path: q === -1 ? path : path.slice(0, q),
+        query: q === -1 || q === path.length - 1 ? '' : path.slice(q),
+        scheme: m[1],
+        host: m[2],
+        port: port ?? DEFAULT_PORTS[m[1]],
+      };
+    }
+  }
   let url: URL;
   try {
-    url = new URL(request.path, request.origin);
+    url = new URL(path, origin);
   } catch {
     return undefined;
   }
   const scheme = url.protocol.replace(':', '');
+  const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
+  return {
+    full: url.toString(),
+    path: url.pathname,
+    query: url.search,
+    scheme,
+    host: url.hostname,
+    port: port !== undefined && !Number.isNaN(port) ? port : undefined,
+  };
+}
+
+/** What instrumentation-undici records at request creation, computed only for recorded spans. */
+function requestAttributes(request: UndiciRequest, method: string): Attributes | undefined {
+  const url = urlParts(request.origin, request.path);
+  if (url === undefined) return undefined;
   const attrs: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: request.method,
-    [ATTR_URL_FULL]: url.toString(),
-    [ATTR_URL_PATH]: url.pathname,
-    [ATTR_URL_QUERY]: url.search,
-    [ATTR_URL_SCHEME]: scheme,
-    [ATTR_SERVER_ADDRESS]: url.hostname,
+    [ATTR_URL_FULL]: url.full,
+    [ATTR_URL_PATH]: url.path,
+    [ATTR_URL_QUERY]: url.query,
+    [ATTR_URL_SCHEME]: url.scheme,
+    [ATTR_SERVER_ADDRESS]: url.host,
   };
-  const port = url.port ? Number(url.port) : DEFAULT_PORTS[scheme];
-  if (port !== undefined && !Number.isNaN(port)) attrs[ATTR_SERVER_PORT] = port;
+  if (url.port !== undefined) attrs[ATTR_SERVER_PORT] = url.port;
   const ua = userAgentOf(request.headers);
   if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
   if (method !== '_OTHER') delete attrs[ATTR_HTTP_REQUEST_METHOD_ORIGINAL];
