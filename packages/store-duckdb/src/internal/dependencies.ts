@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DependencyLink, DependencyQuery } from '@tracelight/store';
 import { normalizeDependencyQuery } from '@tracelight/store';
 import type { Dictionaries } from './dictionaries.js';
+import { DEPENDENCY_DDL } from './schema.js';
 import type { WriterStats } from './writer.js';
 
 // Calls between services (Jaeger's System Architecture view): for each child span starting in the
@@ -16,7 +17,8 @@ import type { WriterStats } from './writer.js';
 //     op id) — only pairs of different services, the only ones reported;
 //   - `dep_pending`: per minute, the children whose parent was not stored when it was counted
 //     (children usually arrive before their parent: each service exports its own spans);
-//   - `dep_state`: the group commit up to which all of that holds (the watermark).
+//   - `dep_state`: the group commit up to which all of that holds (the watermark: its largest
+//     row; rows are appended, and cleared with the next deletion).
 // A query adds up the counted minutes it covers whole, resolves their pending children against
 // the spans written since the watermark, and joins the rest (the minutes at its edges, recent
 // ones, ones written to since) as before. In the background, a step moves the watermark to the
@@ -28,39 +30,55 @@ import type { WriterStats } from './writer.js';
 export const BUCKET_NS = 60_000_000_000n;
 /** A minute is counted once it ended this long before both the newest span and the clock. */
 const SETTLE_NS = 60_000_000_000n;
-/** Minutes counted by one background step (~200 ms at 7k spans a minute). */
+/** Minutes counted by one background step (~80-120 ms at 7k spans a minute). */
 const STEP_BUCKETS = 30;
 /** Pause between background steps while minutes are left to count, and otherwise. */
 const BUSY_PAUSE_MS = 20;
 const IDLE_PAUSE_MS = 2000;
+/**
+ * While the writer takes more than BULK_SPANS_PER_S, steps wait (checking every BULK_CHECK_MS),
+ * up to MAX_WAIT_MS since the last one: during a bulk load the CPU goes to the writes, and the
+ * counting (~0.5 µs a span, once) follows.
+ */
+const BULK_SPANS_PER_S = 20_000;
+const BULK_CHECK_MS = 200;
+const MAX_WAIT_MS = 60_000;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
 /** Each op id with its service's lowest op id (a service's name for the counts). */
 const SERVICE_OF = `svc AS (SELECT op_id, min(op_id) OVER (PARTITION BY service) AS s FROM ops)`;
 
-/**
- * Children starting in [lo, hi] with their parents, one row per (child copy, parent copy):
- * bucket, ids, child op and status, parent op and start (NULL when no parent is stored), the
- * parent id when it is not a row of the same group commit.
- */
-function childEdges(lo: bigint, hi: bigint): string {
+/** The children (spans with a parent) starting in [lo, hi], with their bucket. */
+function children(lo: bigint, hi: bigint): string {
   return `child AS (
       SELECT trace_hi, trace_lo, span_id, grp, seq, parent_ref, parent_id, op_id, status, start_ns // ${BUCKET_NS} AS b FROM spans
-      WHERE start_ns >= ${lo} AND start_ns <= ${hi} AND (parent_ref <> 0 OR parent_id IS NOT NULL)),
-    found AS (
-      SELECT c.b, c.trace_hi, c.trace_lo, c.span_id, c.op_id AS cop, c.status, p.op_id AS pop, p.start_ns AS pstart, NULL::UBIGINT AS parent_id
-      FROM child c JOIN spans p ON p.grp = c.grp AND p.seq = c.seq - c.parent_ref WHERE c.parent_ref <> 0
-      UNION ALL
-      SELECT c.b, c.trace_hi, c.trace_lo, c.span_id, c.op_id, c.status, p.op_id, p.start_ns, c.parent_id
-      FROM child c LEFT JOIN spans p ON p.trace_hi = c.trace_hi AND p.trace_lo = c.trace_lo AND p.span_id = c.parent_id WHERE c.parent_ref = 0)`;
+      WHERE start_ns >= ${lo} AND start_ns <= ${hi} AND (parent_ref <> 0 OR parent_id IS NOT NULL))`;
 }
 
-/** Calls and errors per (bucket?, parent service, child service) of distinct cross-service edges in `from`. */
+/**
+ * Children starting in [lo, hi] with their parents, one row per (child copy, parent copy):
+ * bucket, ids, child op and status, parent op and start. (Services are joined to this
+ * afterwards: joined into it, DuckDB lost the join filter on `grp` and took 100x as long.)
+ */
+function childEdges(lo: bigint, hi: bigint): string {
+  return `${children(lo, hi)},
+    found AS (
+      SELECT c.b, c.trace_hi, c.trace_lo, c.span_id, c.op_id AS cop, c.status, p.op_id AS pop, p.start_ns AS pstart
+      FROM child c JOIN spans p ON p.grp = c.grp AND p.seq = c.seq - c.parent_ref WHERE c.parent_ref <> 0
+      UNION ALL
+      SELECT c.b, c.trace_hi, c.trace_lo, c.span_id, c.op_id, c.status, p.op_id, p.start_ns
+      FROM child c JOIN spans p ON p.trace_hi = c.trace_hi AND p.trace_lo = c.trace_lo AND p.span_id = c.parent_id WHERE c.parent_ref = 0)`;
+}
+
+/**
+ * Calls, errors and the earliest parent start per (bucket?, parent service, child service) of
+ * the distinct cross-service edges in `from` (a child copy counts once per parent op and status).
+ */
 function countEdges(from: string, byBucket: boolean): string {
-  return `SELECT ${byBucket ? 'b, ' : ''}ps, cs, count(*), count(*) FILTER (WHERE status = 2) FROM (
-      SELECT DISTINCT ${byBucket ? 'e.b, ' : ''}e.trace_hi, e.trace_lo, e.span_id, e.pop, e.cop, e.status, sp.s AS ps, sc.s AS cs
-      FROM ${from} e JOIN svc sp ON sp.op_id = e.pop JOIN svc sc ON sc.op_id = e.cop WHERE sp.s <> sc.s)
+  return `SELECT ${byBucket ? 'b, ' : ''}ps, cs, count(*), count(*) FILTER (WHERE status = 2), min(mp) FROM (
+      SELECT ${byBucket ? 'e.b, ' : ''}e.trace_hi, e.trace_lo, e.span_id, e.pop, e.cop, e.status, sp.s AS ps, sc.s AS cs, min(e.pstart) AS mp
+      FROM ${from} e JOIN svc sp ON sp.op_id = e.pop JOIN svc sc ON sc.op_id = e.cop WHERE sp.s <> sc.s GROUP BY ALL)
     GROUP BY ALL`;
 }
 
@@ -84,6 +102,13 @@ function inRanges(column: string, ranges: readonly [number, number][]): string {
 }
 
 export interface DependencyIndexOptions {
+  /**
+   * The counts' own database file, attached as \`deps\`: commits of its small transactions then
+   * never trigger (and checkpoint) the spans' database, which took them to checkpoint while
+   * queries read and to leave the blocks it replaced unfreed (1M spans loaded: 79 instead of 62
+   * B/span in two runs of three).
+   */
+  readonly path: string;
   /** A connection of its own: the background steps and the queries run on it, one at a time. */
   readonly con: DuckDBConnection;
   readonly dicts: Dictionaries;
@@ -104,6 +129,14 @@ export class DependencyIndex {
   private lastCutoff: bigint | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private lastStepAt = 0;
+  /** Rows of dep_state: a step appends one; old ones go with the next deletion. */
+  private stateRows = 0;
+  /** Spans written as of two moments 1-2 s apart (the older first), for the writer's rate. */
+  private readonly marks = [
+    { at: 0, spans: 0 },
+    { at: 0, spans: 0 },
+  ];
   private stopped = false;
 
   private readonly con: DuckDBConnection;
@@ -121,9 +154,12 @@ export class DependencyIndex {
   static async open(options: DependencyIndexOptions): Promise<DependencyIndex> {
     const index = new DependencyIndex(options);
     const con = options.con;
-    const [state] = await rows(con, `SELECT watermark FROM dep_state`);
-    index.watermark = state === undefined ? 0n : (state[0] as bigint);
-    for (const [b, minParent] of await rows(con, `SELECT bucket, min_parent_start FROM dep_buckets`)) {
+    await con.run(`ATTACH IF NOT EXISTS '${options.path.replaceAll("'", "''")}' AS deps`);
+    for (const ddl of DEPENDENCY_DDL) await con.run(ddl);
+    const [[watermark, states]] = await rows(con, `SELECT max(watermark), count(*) FROM deps.dep_state`);
+    index.watermark = (watermark as bigint | null) ?? 0n;
+    index.stateRows = Number(states);
+    for (const [b, minParent] of await rows(con, `SELECT bucket, min_parent_start FROM deps.dep_buckets`)) {
       index.counted.set(Number(b), minParent as bigint | null);
     }
     for (const [b] of await rows(con, `SELECT DISTINCT start_ns // ${BUCKET_NS} FROM spans`)) index.present.add(Number(b));
@@ -140,19 +176,40 @@ export class DependencyIndex {
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      let more = false;
-      try {
-        more = await this.step();
-      } catch {
-        // A failed step changed nothing (its transaction rolled back); the next one tries again.
+      let pause = BULK_CHECK_MS;
+      if (!this.writerBulkLoading()) {
+        let more = false;
+        try {
+          more = await this.step();
+        } catch {
+          // A failed step changed nothing (its transaction rolled back); the next one tries again.
+        }
+        this.lastStepAt = Date.now();
+        pause = more ? BUSY_PAUSE_MS : IDLE_PAUSE_MS;
       }
       if (!this.stopped) {
-        this.timer = setTimeout(() => void loop(), more ? BUSY_PAUSE_MS : IDLE_PAUSE_MS);
+        this.timer = setTimeout(() => void loop(), pause);
         this.timer.unref();
       }
     };
     this.timer = setTimeout(() => void loop(), BUSY_PAUSE_MS);
     this.timer.unref();
+  }
+
+  /** True while the writer takes spans fast (see BULK_SPANS_PER_S), unless a step is overdue. */
+  private writerBulkLoading(): boolean {
+    const now = Date.now();
+    const spans = this.writer.spansWritten;
+    // Over at least a second: commits come in bursts, and a checkpoint can hold them for a while.
+    if (now - this.marks[1].at >= 1000) {
+      const oldest = this.marks.shift()!;
+      oldest.at = now;
+      oldest.spans = spans;
+      this.marks.push(oldest);
+    }
+    const since = this.marks[0];
+    const rate = ((spans - since.spans) * 1000) / Math.max(1, now - since.at);
+    return rate > BULK_SPANS_PER_S && now - this.lastStepAt < MAX_WAIT_MS;
   }
 
   /** Stops the background steps; resolves when a running one has finished. */
@@ -222,7 +279,7 @@ export class DependencyIndex {
           for (const [b] of await rows(con, `SELECT DISTINCT start_ns // ${BUCKET_NS} FROM spans WHERE ${since}`)) changed.push(Number(b));
           const resolved = await rows(
             con,
-            `SELECT DISTINCT d.bucket FROM dep_pending d JOIN spans p ON p.trace_hi = d.trace_hi AND p.trace_lo = d.trace_lo AND p.span_id = d.parent_id WHERE p.${since}`,
+            `SELECT DISTINCT d.bucket FROM deps.dep_pending d JOIN spans p ON p.trace_hi = d.trace_hi AND p.trace_lo = d.trace_lo AND p.span_id = d.parent_id WHERE p.${since}`,
           );
           for (const [b] of resolved) changed.push(Number(b));
         }
@@ -230,31 +287,41 @@ export class DependencyIndex {
           this.present.add(b);
           if (this.counted.has(b)) this.drop(b);
         }
+        // Deletions only when needed: a transaction that deletes keeps DuckDB from checkpointing
+        // until it ends (appends do not), and steps that deleted every time left the writer's
+        // checkpoints' old blocks unfreed.
         const dropped = [...this.dropped];
         if (dropped.length > 0) {
           const ranges = toRanges(dropped.sort((a, b) => a - b));
-          for (const table of ['dep_buckets', 'dep_edges', 'dep_pending']) await con.run(`DELETE FROM ${table} WHERE ${inRanges('bucket', ranges)}`);
+          for (const table of ['deps.dep_buckets', 'deps.dep_edges', 'deps.dep_pending']) await con.run(`DELETE FROM ${table} WHERE ${inRanges('bucket', ranges)}`);
         }
+        const pruneState = top !== this.watermark && (dropped.length > 0 || this.stateRows >= 1000);
+        if (pruneState) await con.run(`DELETE FROM deps.dep_state`);
         // The oldest settled buckets not counted yet, at most STEP_BUCKETS in a row.
         const todo = this.uncounted();
         const computed = new Map<number, bigint | null>();
         if (todo) {
           const [b1, b2] = todo;
-          await con.run(`CREATE OR REPLACE TEMP TABLE dep_step AS WITH ${childEdges(BigInt(b1) * BUCKET_NS, BigInt(b2 + 1) * BUCKET_NS - 1n)} FROM found`);
-          await con.run(`INSERT INTO dep_edges WITH ${SERVICE_OF} ${countEdges('dep_step', true)}`);
-          await con.run(`INSERT INTO dep_pending SELECT DISTINCT b, trace_hi, trace_lo, span_id, parent_id, cop, status FROM dep_step WHERE pop IS NULL`);
+          const lo = BigInt(b1) * BUCKET_NS;
+          const hi = BigInt(b2 + 1) * BUCKET_NS - 1n;
           for (let b = b1; b <= b2; b++) computed.set(b, null);
-          const minParents = await rows(
-            con,
-            `WITH ${SERVICE_OF} SELECT e.b, min(e.pstart) FROM dep_step e JOIN svc sp ON sp.op_id = e.pop JOIN svc sc ON sc.op_id = e.cop WHERE sp.s <> sc.s GROUP BY e.b`,
+          const edges = await rows(con, `INSERT INTO deps.dep_edges WITH ${SERVICE_OF}, ${childEdges(lo, hi)} ${countEdges('found', true)} RETURNING bucket, min_parent_start`);
+          for (const [b, min] of edges) {
+            const was = computed.get(Number(b));
+            if (was === null || was === undefined || (min as bigint) < was) computed.set(Number(b), min as bigint);
+          }
+          // Children whose parent is neither a row of their group commit nor stored (yet).
+          await con.run(
+            `INSERT INTO deps.dep_pending WITH ${children(lo, hi)} SELECT DISTINCT c.b, c.trace_hi, c.trace_lo, c.span_id, c.parent_id, c.op_id, c.status
+            FROM child c LEFT JOIN spans p ON p.trace_hi = c.trace_hi AND p.trace_lo = c.trace_lo AND p.span_id = c.parent_id
+            WHERE c.parent_ref = 0 AND p.span_id IS NULL`,
           );
-          for (const [b, min] of minParents) computed.set(Number(b), min as bigint);
-          await con.run(`DROP TABLE dep_step`);
-          await con.run(`INSERT INTO dep_buckets VALUES ${[...computed].map(([b, min]) => `(${b}, ${min === null ? 'NULL' : min})`).join(',')}`);
+          await con.run(`INSERT INTO deps.dep_buckets VALUES ${[...computed].map(([b, min]) => `(${b}, ${min === null ? 'NULL' : min})`).join(',')}`);
         }
-        await con.run(`DELETE FROM dep_state`);
-        await con.run(`INSERT INTO dep_state VALUES (${top})`);
+        // (Nothing written when nothing changed: an idle store's file stays as it is.)
+        if (top !== this.watermark) await con.run(`INSERT INTO deps.dep_state VALUES (${top})`);
         await con.run('COMMIT');
+        if (top !== this.watermark) this.stateRows = pruneState ? 1 : this.stateRows + 1;
         this.watermark = top;
         for (const b of dropped) this.dropped.delete(b);
         for (const [b, min] of computed) this.counted.set(b, min);
@@ -318,10 +385,10 @@ export class DependencyIndex {
     const parts: Row[][] = [];
     if (ranges.length > 0) {
       const inCounted = inRanges('bucket', ranges);
-      parts.push(await rows(con, `SELECT parent_op, child_op, sum(calls), sum(errors) FROM dep_edges WHERE ${inCounted} GROUP BY ALL`));
+      parts.push(await rows(con, `SELECT parent_op, child_op, sum(calls), sum(errors) FROM deps.dep_edges WHERE ${inCounted} GROUP BY parent_op, child_op`));
       if (newSpans) {
-        const pending = `(SELECT d.bucket AS b, d.trace_hi, d.trace_lo, d.span_id, p.op_id AS pop, d.op_id AS cop, d.status
-          FROM dep_pending d JOIN spans p ON p.trace_hi = d.trace_hi AND p.trace_lo = d.trace_lo AND p.span_id = d.parent_id
+        const pending = `(SELECT d.trace_hi, d.trace_lo, d.span_id, p.op_id AS pop, d.op_id AS cop, d.status, p.start_ns AS pstart
+          FROM deps.dep_pending d JOIN spans p ON p.trace_hi = d.trace_hi AND p.trace_lo = d.trace_lo AND p.span_id = d.parent_id
           WHERE ${inRanges('d.bucket', ranges)} AND p.${since})`;
         parts.push(await rows(con, `WITH ${SERVICE_OF} ${countEdges(pending, false)}`));
       }

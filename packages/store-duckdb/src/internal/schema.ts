@@ -18,9 +18,9 @@
  *   time-prefixed ones), and an ART over 8-byte keys took 3 B an entry where one over the
  *   16-byte id took 46 (500k traces: 1.5 vs 22 MiB, rewritten at every checkpoint). Traces
  *   sharing a low half only cost a lookup more rows to filter.
- * - `dep_*`: calls between services counted per minute of child start time, kept up to date in
- *   the background (dependencies.ts). Derived from `spans` alone: a database without them (or with
- *   them emptied) gets them filled again, so adding them needed no new schema version.
+ * - `dep_*` (in a file of their own, DEPENDENCY_FILE): calls between services counted per minute
+ *   of child start time, kept up to date in the background (dependencies.ts). Derived from `spans`
+ *   alone: a missing or emptied file is filled again, so adding them needed no new schema version.
  */
 import { SLOTS } from './dictionaries.js';
 
@@ -58,13 +58,6 @@ export const DDL = [
   )`,
   `CREATE TABLE IF NOT EXISTS trace_index (trace_lo UBIGINT NOT NULL, grp UBIGINT NOT NULL, max_start BIGINT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS trace_index_trace_lo ON trace_index (trace_lo)`,
-  `CREATE TABLE IF NOT EXISTS dep_state (watermark UBIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS dep_buckets (bucket BIGINT NOT NULL, min_parent_start BIGINT)`,
-  `CREATE TABLE IF NOT EXISTS dep_edges (bucket BIGINT NOT NULL, parent_op UINTEGER NOT NULL, child_op UINTEGER NOT NULL, calls UBIGINT NOT NULL, errors UBIGINT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS dep_pending (
-    bucket BIGINT NOT NULL, trace_hi UBIGINT NOT NULL, trace_lo UBIGINT NOT NULL, span_id UBIGINT NOT NULL, parent_id UBIGINT NOT NULL,
-    op_id UINTEGER NOT NULL, status UTINYINT NOT NULL
-  )`,
   `CREATE TABLE IF NOT EXISTS logs (
     grp UBIGINT NOT NULL,
     time_ns BIGINT NOT NULL,
@@ -86,3 +79,16 @@ export const DDL = [
   )`,
 ];
 
+/** The dependency counts, in their own file attached as `deps` (dependencies.ts). */
+export const DEPENDENCY_FILE = 'dependencies.duckdb';
+export const DEPENDENCY_DDL = [
+  `CREATE TABLE IF NOT EXISTS deps.dep_state (watermark UBIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS deps.dep_buckets (bucket BIGINT NOT NULL, min_parent_start BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS deps.dep_edges (
+    bucket BIGINT NOT NULL, parent_op UINTEGER NOT NULL, child_op UINTEGER NOT NULL, calls UBIGINT NOT NULL, errors UBIGINT NOT NULL, min_parent_start BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS deps.dep_pending (
+    bucket BIGINT NOT NULL, trace_hi UBIGINT NOT NULL, trace_lo UBIGINT NOT NULL, span_id UBIGINT NOT NULL, parent_id UBIGINT NOT NULL,
+    op_id UINTEGER NOT NULL, status UTINYINT NOT NULL
+  )`,
+];

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -9,7 +9,7 @@ import { DependencyIndex } from './dependencies.js';
 import { Dictionaries } from './dictionaries.js';
 import type { CallMethod, DuckDBStoreStats, Request, Response, WireError, WorkerConfig } from './protocol.js';
 import { ConnectionPool, Reader } from './reader.js';
-import { DDL, SCHEMA_VERSION } from './schema.js';
+import { DDL, DEPENDENCY_FILE, SCHEMA_VERSION } from './schema.js';
 import { GroupWriter } from './writer.js';
 
 // The writer worker: owns the DuckDB database. Writes are group-committed (writer.ts); reads run
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const pool = new ConnectionPool([await instance.connect(), await instance.connect()]);
   const reader = new Reader(pool, dicts, writer.stats);
   // Dependencies: counts per minute kept by background steps on a connection of their own.
-  const deps = await DependencyIndex.open({ con: await instance.connect(), dicts, writer: writer.stats });
+  const deps = await DependencyIndex.open({ con: await instance.connect(), dicts, writer: writer.stats, path: join(dirname(config.path), DEPENDENCY_FILE) });
   deps.start();
 
   let retentionRunning: Promise<RetentionResult> | undefined;
