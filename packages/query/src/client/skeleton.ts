@@ -21,6 +21,9 @@
  * Rows are in display order: depth-first, children by start time.
  */
 
+import type { Span } from '@tracelight/core';
+import { serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
+
 /** Bits of the skeleton's `flags` section. */
 export const SkeletonFlag = {
   HAS_EVENTS: 1,
@@ -138,4 +141,86 @@ export function decodeSkeleton(buffer: ArrayBuffer): TraceSkeleton {
     if (s.service[r] >= services || s.name[r] >= names) throw new Error(`trace skeleton: row ${r} names a string out of range`);
   }
   return s;
+}
+
+/** The per-row facts of a trace that the skeleton carries, rows in display order. */
+export interface SpanRows {
+  /** The spans in row order. */
+  readonly spans: Span[];
+  readonly startTimeUnixNano: bigint;
+  /** Latest end minus earliest start, ns (0 for no spans). */
+  readonly durationNano: number;
+  readonly services: string[];
+  readonly names: string[];
+  readonly parent: Int32Array;
+  readonly start: Float64Array;
+  readonly duration: Float64Array;
+  readonly service: Uint32Array;
+  readonly name: Uint32Array;
+  readonly kind: Uint8Array;
+  readonly status: Uint8Array;
+  /** SkeletonFlag bits. */
+  readonly flags: Uint8Array;
+  readonly errorCount: number;
+}
+
+function intern(table: string[], index: Map<string, number>, value: string): number {
+  let i = index.get(value);
+  if (i === undefined) {
+    i = table.length;
+    table.push(value);
+    index.set(value, i);
+  }
+  return i;
+}
+
+/**
+ * Lays a trace's spans out as skeleton rows, in one pass: what the server encodes
+ * (`encodeTraceSkeleton`) and what the UI builds itself for a trace it holds (an upload).
+ * `warnings` has the ids of spans with clock-skew notes.
+ */
+export function spanRows(spans: readonly Span[], warnings?: { has(spanId: string): boolean }): SpanRows {
+  const rows = traceRows(spans);
+  const n = rows.spans.length;
+  const t0 = rows.startTimeUnixNano;
+  const out = {
+    spans: rows.spans,
+    startTimeUnixNano: t0,
+    durationNano: n === 0 ? 0 : Number(rows.endTimeUnixNano - t0),
+    services: [] as string[],
+    names: [] as string[],
+    parent: rows.parent,
+    start: new Float64Array(n),
+    duration: new Float64Array(n),
+    service: new Uint32Array(n),
+    name: new Uint32Array(n),
+    kind: new Uint8Array(n),
+    status: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    errorCount: 0,
+  };
+  const serviceIndex = new Map<string, number>();
+  const nameIndex = new Map<string, number>();
+  // Spans of one process share their resource object: its service is looked up once.
+  const serviceOf = new Map<unknown, number>();
+  for (let r = 0; r < n; r++) {
+    const span = rows.spans[r];
+    out.start[r] = Number(span.startTimeUnixNano - t0);
+    const d = span.endTimeUnixNano - span.startTimeUnixNano;
+    out.duration[r] = d > 0n ? Number(d) : 0;
+    let s = serviceOf.get(span.resource);
+    if (s === undefined) serviceOf.set(span.resource, (s = intern(out.services, serviceIndex, serviceNameOf(span.resource))));
+    out.service[r] = s;
+    out.name[r] = intern(out.names, nameIndex, span.name);
+    out.kind[r] = span.kind;
+    out.status[r] = span.status.code;
+    if (span.status.code === StatusCode.ERROR) out.errorCount++;
+    let f = 0;
+    if (span.events.length > 0) f |= SkeletonFlag.HAS_EVENTS;
+    if (span.links.length > 0) f |= SkeletonFlag.HAS_LINKS;
+    if (warnings?.has(span.spanId)) f |= SkeletonFlag.WARNING;
+    if (rows.parent[r] < 0 && span.parentSpanId !== '') f |= SkeletonFlag.ORPHAN;
+    out.flags[r] = f;
+  }
+  return out;
 }

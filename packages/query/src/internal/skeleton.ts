@@ -1,16 +1,5 @@
-import { serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
-import { allocateSkeleton, SkeletonFlag } from '../client/skeleton.js';
+import { allocateSkeleton, spanRows } from '../client/skeleton.js';
 import type { ViewedTrace } from './context.js';
-
-function intern(table: string[], index: Map<string, number>, value: string): number {
-  let i = index.get(value);
-  if (i === undefined) {
-    i = table.length;
-    table.push(value);
-    index.set(value, i);
-  }
-  return i;
-}
 
 function nibble(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -39,52 +28,26 @@ function writeHexId(out: Uint8Array, at: number, hex: string): void {
  * nothing JSON-encoded per span.
  */
 export function encodeTraceSkeleton(view: ViewedTrace): Uint8Array<ArrayBuffer> {
-  const rows = traceRows(view.spans);
+  const rows = spanRows(view.spans, view.warnings);
   const n = rows.spans.length;
-  const services: string[] = [];
-  const serviceIndex = new Map<string, number>();
-  const names: string[] = [];
-  const nameIndex = new Map<string, number>();
-  const serviceOf = new Map<unknown, number>();
-  const service = new Uint32Array(n);
-  const name = new Uint32Array(n);
-  let errorCount = 0;
-  for (let r = 0; r < n; r++) {
-    const span = rows.spans[r];
-    let s = serviceOf.get(span.resource);
-    if (s === undefined) serviceOf.set(span.resource, (s = intern(services, serviceIndex, serviceNameOf(span.resource))));
-    service[r] = s;
-    name[r] = intern(names, nameIndex, span.name);
-    if (span.status.code === StatusCode.ERROR) errorCount++;
-  }
-  const t0 = rows.startTimeUnixNano;
   const { bytes, skeleton: k } = allocateSkeleton({
     version: 1,
     traceId: view.traceId,
     spanCount: n,
-    startTimeUnixNano: t0.toString(),
-    durationNano: n === 0 ? 0 : Number(rows.endTimeUnixNano - t0),
-    errorCount,
-    services,
-    names,
+    startTimeUnixNano: rows.startTimeUnixNano.toString(),
+    durationNano: rows.durationNano,
+    errorCount: rows.errorCount,
+    services: rows.services,
+    names: rows.names,
   });
-  k.service.set(service);
-  k.name.set(name);
+  k.start.set(rows.start);
+  k.duration.set(rows.duration);
   k.parent.set(rows.parent);
-  for (let r = 0; r < n; r++) {
-    const span = rows.spans[r];
-    k.start[r] = Number(span.startTimeUnixNano - t0);
-    const d = span.endTimeUnixNano - span.startTimeUnixNano;
-    k.duration[r] = d > 0n ? Number(d) : 0;
-    writeHexId(k.spanIds, 8 * r, span.spanId);
-    k.kind[r] = span.kind;
-    k.status[r] = span.status.code;
-    let f = 0;
-    if (span.events.length > 0) f |= SkeletonFlag.HAS_EVENTS;
-    if (span.links.length > 0) f |= SkeletonFlag.HAS_LINKS;
-    if (view.warnings.has(span.spanId)) f |= SkeletonFlag.WARNING;
-    if (rows.parent[r] < 0 && span.parentSpanId !== '') f |= SkeletonFlag.ORPHAN;
-    k.flags[r] = f;
-  }
+  k.service.set(rows.service);
+  k.name.set(rows.name);
+  k.kind.set(rows.kind);
+  k.status.set(rows.status);
+  k.flags.set(rows.flags);
+  for (let r = 0; r < n; r++) writeHexId(k.spanIds, 8 * r, rows.spans[r].spanId);
   return bytes;
 }

@@ -1,7 +1,7 @@
 import type { Span } from '@tracelight/core';
-import { serviceNameOf, StatusCode, traceRows } from '@tracelight/core';
+import { StatusCode } from '@tracelight/core';
 import type { TraceSkeleton } from '@tracelight/query/client';
-import { SkeletonFlag } from '@tracelight/query/client';
+import { SkeletonFlag, spanRows } from '@tracelight/query/client';
 import type { CriticalPath } from './critical-path.js';
 import { computeCriticalPath } from './critical-path.js';
 import type { TraceStatistics } from './trace-stats.js';
@@ -57,16 +57,6 @@ export interface TraceModel {
   readonly statistics: TraceStatistics;
 }
 
-function intern(table: string[], index: Map<string, number>, value: string): number {
-  let i = index.get(value);
-  if (i === undefined) {
-    i = table.length;
-    table.push(value);
-    index.set(value, i);
-  }
-  return i;
-}
-
 /**
  * Builds the model of one trace. Linear apart from sorting children by start time; no recursion,
  * so 100k-deep chains are fine. `warnings` are the server's clock-skew notes by span id.
@@ -97,53 +87,22 @@ export interface TraceRowFacts {
 
 /** The model and the spans in row order (what the worker keeps for the detail panel and search). */
 export function layoutTrace(traceId: string, spans: readonly Span[], warnings?: ReadonlyMap<string, readonly string[]>): { model: TraceModel; spansByRow: Span[] } {
-  const rows = traceRows(spans);
-  const n = rows.spans.length;
-  const start = new Float64Array(n);
-  const duration = new Float64Array(n);
-  const service = new Uint32Array(n);
-  const name = new Uint32Array(n);
-  const kind = new Uint8Array(n);
-  const status = new Uint8Array(n);
-  const flags = new Uint8Array(n);
-  const spanIds: string[] = new Array<string>(n);
-  const services: string[] = [];
-  const serviceIndex = new Map<string, number>();
-  const names: string[] = [];
-  const nameIndex = new Map<string, number>();
-  const t0 = rows.startTimeUnixNano;
-  for (let r = 0; r < n; r++) {
-    const span = rows.spans[r];
-    spanIds[r] = span.spanId;
-    start[r] = Number(span.startTimeUnixNano - t0);
-    const dur = span.endTimeUnixNano - span.startTimeUnixNano;
-    duration[r] = dur > 0n ? Number(dur) : 0;
-    service[r] = intern(services, serviceIndex, serviceNameOf(span.resource));
-    name[r] = intern(names, nameIndex, span.name);
-    kind[r] = span.kind;
-    status[r] = span.status.code;
-    let f = 0;
-    if (span.events.length > 0) f |= RowFlag.HAS_EVENTS;
-    if (span.links.length > 0) f |= RowFlag.HAS_LINKS;
-    if (warnings?.has(span.spanId)) f |= RowFlag.WARNING;
-    if (rows.parent[r] < 0 && span.parentSpanId !== '') f |= RowFlag.ORPHAN;
-    flags[r] = f;
-  }
+  const rows = spanRows(spans, warnings);
   const model = modelFromRows({
     traceId,
-    startUnixNano: t0,
-    durationNano: n === 0 ? 0 : Number(rows.endTimeUnixNano - t0),
-    services,
-    names,
-    spanIds,
+    startUnixNano: rows.startTimeUnixNano,
+    durationNano: rows.durationNano,
+    services: rows.services,
+    names: rows.names,
+    spanIds: rows.spans.map((s) => s.spanId),
     parent: rows.parent,
-    start,
-    duration,
-    service,
-    name,
-    kind,
-    status,
-    flags,
+    start: rows.start,
+    duration: rows.duration,
+    service: rows.service,
+    name: rows.name,
+    kind: rows.kind,
+    status: rows.status,
+    flags: rows.flags,
   });
   return { model, spansByRow: rows.spans };
 }
