@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { ProtoWriter, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-writer.js';
@@ -107,8 +107,8 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
   writeCount(w, 4, event.droppedAttributesCount);
 }
 
-function writeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: number }): void {
-  const sc = link.context;
+/** Fields 1-3 of a Span and of a Link alike: trace id, span id, trace state (when set). */
+function writeIdsAndState(w: ProtoWriter, sc: SpanContext): void {
   w.tag(1, WIRE_LEN);
   w.hexBytes(sc.traceId);
   w.tag(2, WIRE_LEN);
@@ -118,6 +118,11 @@ function writeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: numbe
     w.tag(3, WIRE_LEN);
     w.string(state);
   }
+}
+
+function writeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: number }): void {
+  const sc = link.context;
+  writeIdsAndState(w, sc);
   writeAttributes(w, 4, link.attributes);
   writeCount(w, 5, link.droppedAttributesCount);
   w.tag(6, WIRE_I32);
@@ -127,15 +132,7 @@ function writeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: numbe
 /** A Span message body. */
 export function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const sc = span.spanContext();
-  w.tag(1, WIRE_LEN);
-  w.hexBytes(sc.traceId);
-  w.tag(2, WIRE_LEN);
-  w.hexBytes(sc.spanId);
-  const state = sc.traceState?.serialize();
-  if (state) {
-    w.tag(3, WIRE_LEN);
-    w.string(state);
-  }
+  writeIdsAndState(w, sc);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, WIRE_LEN);
