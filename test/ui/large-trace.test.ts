@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProblems } from './helpers/browser.js';
-import { chromiumAvailable, launchChromium, watchPage } from './helpers/browser.js';
+import { chromiumAvailable, launchChromium, openWatchedPage } from './helpers/browser.js';
 import type { SentTrace, SpanPlan } from './helpers/otel-traces.js';
 import { createTraceSender } from './helpers/otel-traces.js';
 import { ensureUiDist } from './helpers/ui-server.js';
@@ -50,9 +50,7 @@ beforeAll(async () => {
     await sender.shutdown();
   }
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(30_000);
-  problems = watchPage(page);
+  ({ page, problems } = await openWatchedPage(browser, 30_000));
 }, 240_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProblems } from './helpers/browser.js';
-import { chromiumAvailable, launchChromium, watchPage } from './helpers/browser.js';
+import { chromiumAvailable, launchChromium, openWatchedPage } from './helpers/browser.js';
 import { createTraceSender } from './helpers/otel-traces.js';
 import type { Scenario } from './helpers/scenario.js';
 import { EXPECTED, sendScenario } from './helpers/scenario.js';
@@ -41,9 +41,7 @@ beforeAll(async () => {
     await sender.shutdown();
   }
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  problems = watchPage(page);
+  ({ page, problems } = await openWatchedPage(browser, 15_000));
 }, 240_000);
 
 afterAll(async () => {

@@ -45,3 +45,10 @@ export function watchPage(page: Page): PageProblems {
   });
   return problems;
 }
+
+/** A page at the size the tests take their measurements at, watched for problems. */
+export async function openWatchedPage(browser: Browser, timeoutMs: number): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(timeoutMs);
+  return { page, problems: watchPage(page) };
+}
