@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DependencyLink, DependencyQuery } from '@tracelight/store';
 import { normalizeDependencyQuery } from '@tracelight/store';
 import type { Dictionaries } from './dictionaries.js';
+import { cmp, rows } from './reader.js';
 import { DEPENDENCY_DDL } from './schema.js';
 import type { WriterStats } from './writer.js';
 
@@ -84,16 +85,8 @@ function countEdges(from: string, byBucket: boolean): string {
 
 type Row = unknown[];
 
-async function rows(con: DuckDBConnection, sql: string): Promise<Row[]> {
-  return (await con.runAndReadAll(sql)).getRowsJS() as Row[];
-}
-
 function clampNs(v: bigint): bigint {
   return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** SQL of a list of bucket ranges, e.g. `(bucket BETWEEN 1 AND 5 OR bucket BETWEEN 8 AND 8)`. */

@@ -71,7 +71,8 @@ export class ConnectionPool {
   }
 }
 
-async function rows(con: DuckDBConnection, sql: string, params?: DuckDBValue[]): Promise<unknown[][]> {
+/** A query's rows as JS values. */
+export async function rows(con: DuckDBConnection, sql: string, params?: DuckDBValue[]): Promise<unknown[][]> {
   return (await con.runAndReadAll(sql, params)).getRowsJS() as unknown[][];
 }
 
@@ -507,6 +508,6 @@ function decodeLinks(links: NonNullable<Extras['k']>): SpanLink[] {
   }));
 }
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
