@@ -55,6 +55,8 @@ export interface EnvConfig {
   disabledInstrumentations: string[];
   traceIdHeader: boolean;
   consoleLogs: boolean;
+  /** `TRACELIGHT_EXPORT_THREAD` (default on): http/protobuf export requests on a worker thread. */
+  exportThread: boolean;
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -143,6 +145,7 @@ export function readEnv(env: Env = process.env): EnvConfig {
     disabledInstrumentations: list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [],
     traceIdHeader: bool(env.TRACELIGHT_TRACE_ID_HEADER),
     consoleLogs: bool(env.TRACELIGHT_CONSOLE_LOGS),
+    exportThread: env.TRACELIGHT_EXPORT_THREAD === undefined || env.TRACELIGHT_EXPORT_THREAD.trim() === '' || bool(env.TRACELIGHT_EXPORT_THREAD),
   };
 }
 

@@ -20,7 +20,7 @@ import { createInstrumentations, INSTRUMENTATION_NAMES } from './instrumentation
 import { createContextManager } from './internal/context-manager.js';
 import { createIdGenerator } from './internal/id-generator.js';
 import { createSpanStarter } from './internal/span-starter.js';
-import { createHttpSender } from './internal/otlp/http-sender.js';
+import { createInThreadHttpSender, createWorkerHttpSender } from './internal/otlp/worker-sender.js';
 import { createOtlpSpanProcessor } from './internal/otlp/otlp-span-processor.js';
 import { buildResource } from './internal/resource.js';
 import { enableConsoleLogCorrelation } from './logs/console.js';
@@ -59,6 +59,11 @@ export interface StartTracingOptions {
   /** Append trace ids to `console` output (default off, env `TRACELIGHT_CONSOLE_LOGS`). */
   consoleLogCorrelation?: boolean;
   /**
+   * Make the http/protobuf export's HTTP requests on a worker thread of their own (default true,
+   * env `TRACELIGHT_EXPORT_THREAD`); false: on the application's thread.
+   */
+  exportThread?: boolean;
+  /**
    * Export logs (pino records and anything using the OpenTelemetry logs API) over OTLP: `true`
    * for OTLP/HTTP to the same collector, an exporter, or `false` (default; env `OTEL_LOGS_EXPORTER=otlp`).
    */
@@ -82,7 +87,7 @@ export interface Tracing {
 const KNOWN_OPTIONS = new Set([
   'serviceName', 'serviceVersion', 'resourceAttributes', 'endpoint', 'protocol', 'headers', 'sampler', 'exporter',
   'spanProcessors', 'propagator', 'instrumentations', 'traceResponseHeader', 'traceIdHeader', 'expressLayerSpans',
-  'consoleLogCorrelation', 'logs', 'shutdownSignals', 'env',
+  'consoleLogCorrelation', 'exportThread', 'logs', 'shutdownSignals', 'env',
 ]);
 
 let active: Tracing | undefined;
@@ -140,8 +145,9 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
       ? protocol === 'grpc' ? options.endpoint : `${options.endpoint.replace(/\/+$/, '')}/v1/traces`
       : env.tracesEndpoint;
     if (protocol === 'http/protobuf') {
-      // The default: the kit's own encoder, spans encoded as they end (internal/otlp).
-      const sender = createHttpSender({ url, headers, timeoutMillis: env.exportTimeoutMillis, compression: env.compression });
+      // The default: the kit's own encoder, spans encoded as they end, sent from the export thread (internal/otlp).
+      const senderOptions = { url, headers, timeoutMillis: env.exportTimeoutMillis, compression: env.compression };
+      const sender = (options.exportThread ?? env.exportThread) ? createWorkerHttpSender(senderOptions) : createInThreadHttpSender(senderOptions);
       processors.push(createOtlpSpanProcessor({ sender, ...env.batch }));
     } else {
       exporter = traceExporter(protocol, url, headers);

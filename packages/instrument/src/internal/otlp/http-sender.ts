@@ -1,14 +1,18 @@
-import { context, diag } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import http from 'node:http';
 import https from 'node:https';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { gzip } from 'node:zlib';
 
 /**
  * POSTs encoded OTLP requests (http/protobuf) on keep-alive connections, the way the official
  * exporter does: retries on 429/502/503/504 and network errors with backoff (1 s x 1.5, at most
  * 5 s, ±20% jitter, or the server's Retry-After), at most 5 retries and never past the timeout;
- * optional gzip; the export's own HTTP request is not traced.
+ * optional gzip.
+ *
+ * This module is also the entry of the kit's export thread (worker-sender.ts): started as a
+ * worker with `workerData[SENDER_WORKER]` set, it sends what the main thread posts to it. It
+ * therefore imports nothing but Node's own modules (the worker loads no OpenTelemetry package,
+ * and from the TypeScript sources it runs under Node's type stripping, without a resolver).
  */
 
 export interface HttpSenderOptions {
@@ -19,7 +23,21 @@ export interface HttpSenderOptions {
   compression: 'gzip' | 'none';
 }
 
-export type SendResult = { ok: true } | { ok: false; retryable: boolean; error: Error };
+export interface InThreadSenderOptions extends HttpSenderOptions {
+  /**
+   * Runs the export's HTTP request: on the application's thread this is where tracing is
+   * suppressed, so that the export is not traced itself.
+   */
+  untraced?: (request: () => void) => void;
+}
+
+/** What the collector said it rejected (OTLP partial success) of a delivered request. */
+export interface PartialSuccess {
+  rejected: number;
+  message: string;
+}
+
+export type SendResult = { ok: true; partial?: PartialSuccess } | { ok: false; retryable: boolean; error: Error };
 
 export interface HttpSender {
   send(body: Buffer): Promise<SendResult>;
@@ -40,7 +58,7 @@ function retryAfterMillis(value: string | string[] | undefined): number | undefi
 }
 
 /** The partial-success message of an ExportTraceServiceResponse, if any (field 1 { 1: rejected, 2: message }). */
-export function partialSuccessOf(body: Buffer): { rejected: number; message: string } | undefined {
+export function partialSuccessOf(body: Buffer): PartialSuccess | undefined {
   let p = 0;
   const varint = (): number => {
     let v = 0;
@@ -77,7 +95,8 @@ export function partialSuccessOf(body: Buffer): { rejected: number; message: str
   return undefined;
 }
 
-export function createHttpSender(options: HttpSenderOptions): HttpSender {
+export function createHttpSender(options: InThreadSenderOptions): HttpSender {
+  const untraced = options.untraced ?? ((request: () => void) => request());
   const url = new URL(options.url);
   const secure = url.protocol === 'https:';
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
@@ -94,7 +113,7 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
 
   function attempt(body: Buffer, timeoutMillis: number): Promise<SendResult & { retryAfter?: number }> {
     return new Promise((resolve) => {
-      context.with(suppressTracing(context.active()), () => {
+      untraced(() => {
         const req = request(
           url,
           { method: 'POST', agent, headers: { ...baseHeaders, 'content-length': String(body.length) } },
@@ -115,8 +134,7 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
               const status = res.statusCode ?? 0;
               if (status >= 200 && status < 300) {
                 const partial = partialSuccessOf(Buffer.concat(chunks));
-                if (partial) diag.warn(`tracelight: collector rejected ${partial.rejected} spans: ${partial.message}`);
-                resolve({ ok: true });
+                resolve(partial ? { ok: true, partial } : { ok: true });
               } else {
                 const retryable = status === 429 || status === 502 || status === 503 || status === 504;
                 resolve({
@@ -166,11 +184,39 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
         await new Promise((r) => setTimeout(r, wait).unref());
         result = await attempt(body, deadline - Date.now());
       }
-      if (result.ok) return { ok: true };
+      if (result.ok) return result.partial ? { ok: true, partial: result.partial } : { ok: true };
       return { ok: false, retryable: result.retryable, error: result.error };
     },
     shutdown() {
       agent.destroy();
     },
   };
+}
+
+/** The `workerData` key that makes this module serve as the export thread. */
+export const SENDER_WORKER = 'tracelightHttpSender';
+
+/** A send request from the application's thread. */
+export interface SendMessage {
+  id: number;
+  body: Uint8Array;
+}
+
+/** Its answer: a `SendResult` with the error as its message (errors do not cross threads whole). */
+export interface SentMessage {
+  id: number;
+  result: { ok: true; partial?: PartialSuccess } | { ok: false; retryable: boolean; message: string };
+}
+
+// The export thread: one sender, requests answered in the order their sends finish.
+if (!isMainThread && parentPort !== null && (workerData as Record<string, unknown> | null)?.[SENDER_WORKER] !== undefined) {
+  const port = parentPort;
+  const sender = createHttpSender((workerData as Record<string, HttpSenderOptions>)[SENDER_WORKER]);
+  port.on('message', (message: SendMessage) => {
+    const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+    void sender.send(body).then(
+      (r) => port.postMessage({ id: message.id, result: r.ok ? r : { ok: false, retryable: r.retryable, message: r.error.message } } satisfies SentMessage),
+      (err: unknown) => port.postMessage({ id: message.id, result: { ok: false, retryable: false, message: String(err) } } satisfies SentMessage),
+    );
+  });
 }

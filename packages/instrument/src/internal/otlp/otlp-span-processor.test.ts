@@ -10,8 +10,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTracing } from '../../start-tracing.js';
 import { close, listen } from '../test-servers.js';
-import { createHttpSender } from './http-sender.js';
+import type { HttpSender, HttpSenderOptions } from './http-sender.js';
 import { createOtlpSpanProcessor } from './otlp-span-processor.js';
+import { createInThreadHttpSender, createWorkerHttpSender } from './worker-sender.js';
 
 // A real OTLP/HTTP receiver (node:http) whose behaviour each test sets; requests are decoded
 // with the protobufjs decoder generated from the OTLP .proto files (OpenTelemetry JS 0.57).
@@ -70,9 +71,16 @@ afterEach(() => {
   respond = (_req, res) => res.end();
 });
 
+// Every processor test runs with both senders: the export thread (the default) and in-thread.
+const senders: Array<[string, (o: HttpSenderOptions) => HttpSender]> = [
+  ['export thread', createWorkerHttpSender],
+  ['in-thread', createInThreadHttpSender],
+];
+let createSender: (o: HttpSenderOptions) => HttpSender = createWorkerHttpSender;
+
 function setup(options: { batch?: number; queue?: number; delay?: number; compression?: 'gzip' | 'none'; timeout?: number } = {}) {
   const processor = createOtlpSpanProcessor({
-    sender: createHttpSender({ url, headers: { 'x-tenant': 't1' }, timeoutMillis: options.timeout ?? 5000, compression: options.compression ?? 'none' }),
+    sender: createSender({ url, headers: { 'x-tenant': 't1' }, timeoutMillis: options.timeout ?? 5000, compression: options.compression ?? 'none' }),
     maxExportBatchSize: options.batch ?? 10,
     maxQueueSize: options.queue ?? 100,
     scheduledDelayMillis: options.delay ?? 60_000,
@@ -94,7 +102,10 @@ const waitFor = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-describe('OTLP span processor (http/protobuf)', () => {
+describe.each(senders)('OTLP span processor (http/protobuf), sending %s', (_name, factory) => {
+  beforeAll(() => {
+    createSender = factory;
+  });
   it('sends full batches right away and the rest on flush, as protobuf with the configured headers', async () => {
     const { processor, spans } = setup({ batch: 10 });
     spans(25);

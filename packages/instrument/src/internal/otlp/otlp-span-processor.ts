@@ -118,6 +118,7 @@ export function createOtlpSpanProcessor(options: OtlpSpanProcessorOptions): Otlp
         const result = await sender.send(encodeRequest(next.batches, encoded));
         if (result.ok) {
           exported += next.spans;
+          if (result.partial) diag.warn(`tracelight: collector rejected ${result.partial.rejected} spans: ${result.partial.message}`);
           if (droppedSinceWarning > 0) {
             diag.warn(`tracelight: dropped ${droppedSinceWarning} spans (queue full or export failed)`);
             droppedSinceWarning = 0;
