@@ -46,6 +46,9 @@ beforeAll(async () => {
           res.end('read');
         });
         res.on('finish', () => (seenInListeners.finish = trace.getActiveSpan()?.spanContext().spanId));
+      } else if (req.url === '/hang') {
+        // Never answered: the client gives up and the connection closes under the response.
+        res.on('close', () => (seenInListeners.close = trace.getActiveSpan()?.spanContext().spanId));
       } else if (req.url === '/fail') {
         res.statusCode = 500;
         res.end();
@@ -111,6 +114,18 @@ describe('node:http server and clients', () => {
     const server = (await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER))).find((s) => s.kind === SpanKind.SERVER)!;
     const id = server.spanContext().spanId;
     expect(seenInListeners).toEqual({ data: id, end: id, finish: id });
+  });
+
+  it('ends the span of a response whose connection closed first, as aborted, before its close listeners', async () => {
+    for (const k of Object.keys(seenInListeners)) delete seenInListeners[k];
+    await expect(untracedFetch(`${frontUrl}/hang`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    const server = (await t.waitForSpans((s) => s.some((x) => x.kind === SpanKind.SERVER))).find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.attributes['error.type']).toBe('aborted');
+    expect(server.attributes['http.response.status_code']).toBe(200);
+    expect(server.ended).toBe(true);
+    // The response's own 'close' listener still runs, in the request's context.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seenInListeners.close).toBe(server.spanContext().spanId);
   });
 
   it('marks 5xx server spans as errors', async () => {
