@@ -222,6 +222,13 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     });
   };
   for (const s of signals) process.on(s, onSignal);
+  // A process that ends by itself (a job, a script: no signal, no shutdown()) still sends what it
+  // holds. 'beforeExit' comes when nothing is left to do; the flush's request keeps the process
+  // up, then 'beforeExit' comes again with nothing to send, adds no work, and the process exits.
+  const onBeforeExit = (): void => {
+    tracing.forceFlush().catch((err: unknown) => diag.warn(`tracelight: flush at exit failed: ${String(err)}`));
+  };
+  process.on('beforeExit', onBeforeExit);
 
   const tracing: Tracing = {
     tracerProvider,
@@ -233,6 +240,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     shutdown() {
       shuttingDown ??= (async () => {
         for (const s of signals) process.removeListener(s, onSignal);
+        process.removeListener('beforeExit', onBeforeExit);
         stopConsole();
         stopFastify();
         stopUndici();

@@ -31,6 +31,8 @@ interface ResourceSpans {
 }
 
 const received: ResourceSpans[] = [];
+/** Bodies of OTLP/HTTP protobuf requests (not decoded here: the processor tests decode them). */
+const protobufBodies: Buffer[] = [];
 let receiver: Server;
 let receiverUrl = '';
 const children: ChildProcess[] = [];
@@ -47,7 +49,9 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url === '/v1/traces') {
+      if (req.url === '/v1/traces' && req.headers['content-type'] === 'application/x-protobuf') {
+        protobufBodies.push(Buffer.concat(chunks));
+      } else if (req.url === '/v1/traces') {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { resourceSpans: ResourceSpans[] };
         received.push(...body.resourceSpans);
       }
@@ -116,6 +120,38 @@ describe('node --import @tracelight/instrument/register', () => {
     expect(attr(span.resource, 'deployment.environment.name')).toBe('test');
     expect(attr(span.resource, 'process.pid')).toBe(child.pid);
     expect(attr(span.resource, 'host.name')).toBeTypeOf('string');
+  });
+
+  it.each([
+    ['http/json', 'job-json'],
+    ['http/protobuf', 'job-protobuf'],
+  ])('a job that ends by itself still exports its spans (%s)', async (protocol, service) => {
+    const upstream = createServer((_req, res) => res.end('up'));
+    const upstreamUrl = await listen(upstream);
+    const before = protobufBodies.length;
+    try {
+      const child = spawn(process.execPath, ['--import', '@tracelight/instrument/register', join(here, 'fixtures', 'exiting-job.mjs')], {
+        cwd: root,
+        env: { PATH: process.env.PATH, OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_SERVICE_NAME: service, UPSTREAM_URL: upstreamUrl },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(out).toBe('done\n');
+    } finally {
+      await close(upstream);
+    }
+    if (protocol === 'http/json') {
+      expect(spansOf(service).map((s) => `${s.kind} ${s.name}`)).toEqual(['3 GET']);
+    } else {
+      // One export request with the CLIENT span (its name and the service name are in the bytes).
+      const sent = Buffer.concat(protobufBodies.slice(before));
+      expect(sent.includes(Buffer.from(service))).toBe(true);
+      expect(sent.includes(Buffer.from('GET'))).toBe(true);
+    }
   });
 
   it('CommonJS app: Fastify route and outgoing fetch in one trace; service name and version from package.json', async () => {
