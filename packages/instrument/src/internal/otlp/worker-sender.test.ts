@@ -105,6 +105,21 @@ describe('export thread', () => {
     }
   });
 
+  it("sends again on the application's thread what a thread that died had, and everything after", async () => {
+    // A thread that exits on the first body it gets, before sending anything.
+    const dying = new URL("data:text/javascript,import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));");
+    const sender = createWorkerHttpSender(options(), { workerUrl: dying });
+    try {
+      const first = await sender.send(Buffer.from('one'));
+      expect(first).toEqual({ ok: true });
+      expect(sender.threaded).toBe(false);
+      expect(await sender.send(Buffer.from('two'))).toEqual({ ok: true });
+      expect(bodies.map(String)).toEqual(['one', 'two']);
+    } finally {
+      sender.shutdown();
+    }
+  });
+
   it('keeps no process alive while idle, and a send under way is finished first', async () => {
     // The built package, as users run it (the sources cannot be imported by a plain node child).
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/instrument')], { stdio: 'inherit' });

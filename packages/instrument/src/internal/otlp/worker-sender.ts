@@ -40,7 +40,14 @@ function fromWire(result: SentMessage['result']): SendResult {
   return result.ok ? result : { ok: false, retryable: result.retryable, error: new Error(result.message) };
 }
 
-export function createWorkerHttpSender(options: HttpSenderOptions): HttpSender & { readonly threaded: boolean } {
+/**
+ * `workerUrl` replaces the export thread's script (tests: a thread that dies). `threaded` is
+ * false once the sender has fallen back to the application's thread.
+ */
+export function createWorkerHttpSender(
+  options: HttpSenderOptions,
+  internal: { workerUrl?: URL } = {},
+): HttpSender & { readonly threaded: boolean } {
   let worker: Worker | undefined;
   let broken = false;
   let closed = false;
@@ -65,7 +72,7 @@ export function createWorkerHttpSender(options: HttpSenderOptions): HttpSender &
   function start(): Worker | undefined {
     if (worker || broken) return worker;
     try {
-      const w = new Worker(WORKER_URL, {
+      const w = new Worker(internal.workerUrl ?? WORKER_URL, {
         name: 'tracelight-export',
         workerData: { [SENDER_WORKER]: options },
         execArgv: [],
