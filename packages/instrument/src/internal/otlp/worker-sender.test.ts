@@ -18,6 +18,7 @@ const bodies: Buffer[] = [];
 let receiver: Server;
 let url = '';
 let status = 200;
+let answerAfterMs = 0;
 
 beforeAll(async () => {
   receiver = createServer((req: IncomingMessage, res) => {
@@ -26,7 +27,7 @@ beforeAll(async () => {
     req.on('end', () => {
       bodies.push(Buffer.concat(chunks));
       res.statusCode = status;
-      res.end();
+      setTimeout(() => res.end(), answerAfterMs);
     });
   });
   url = `${await listen(receiver)}/v1/traces`;
@@ -39,6 +40,7 @@ afterAll(async () => {
 afterEach(() => {
   bodies.length = 0;
   status = 200;
+  answerAfterMs = 0;
 });
 
 const options = (): HttpSenderOptions => ({ url, headers: {}, timeoutMillis: 5000, compression: 'none' });
@@ -121,14 +123,19 @@ describe('export thread', () => {
   });
 
   it('keeps no process alive while idle, and a send under way is finished first', async () => {
+    // The second send starts on an idle (unreferenced) thread and is answered slowly: only the
+    // reference taken for the send keeps the process up until the answer.
+    answerAfterMs = 300;
     // The built package, as users run it (the sources cannot be imported by a plain node child).
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/instrument')], { stdio: 'inherit' });
     const module = join(root, 'packages/instrument/dist/internal/otlp/worker-sender.js');
     const script = `
       const { createWorkerHttpSender } = await import(${JSON.stringify(module)});
       const sender = createWorkerHttpSender({ url: ${JSON.stringify(url)}, headers: {}, timeoutMillis: 5000, compression: 'none' });
-      const r = await sender.send(Buffer.from('from-child'));
-      console.log(JSON.stringify(r));
+      const first = await sender.send(Buffer.from('from-child'));
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await sender.send(Buffer.from('again'));
+      console.log(JSON.stringify([first, second]));
       // Nothing else to do: the idle thread must not hold the process.
     `;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -142,7 +149,7 @@ describe('export thread', () => {
       });
     });
     expect(code).toBe(0);
-    expect(out.trim()).toBe('{"ok":true}');
-    expect(bodies.map(String)).toEqual(['from-child']);
+    expect(out.trim()).toBe('[{"ok":true},{"ok":true}]');
+    expect(bodies.map(String)).toEqual(['from-child', 'again']);
   }, 60_000);
 });
