@@ -22,7 +22,7 @@ export type {
 } from '../api-types.js';
 import type { TraceSkeleton } from './skeleton.js';
 import { decodeSkeleton, SKELETON_CONTENT_TYPE } from './skeleton.js';
-export type { SkeletonHeader, SpanRows, TraceSkeleton } from './skeleton.js';
+export type { RowColumns, SkeletonHeader, SpanRows, TraceSkeleton } from './skeleton.js';
 export { decodeSkeleton, SkeletonFlag, spanRows } from './skeleton.js';
 import { checkDependencies, checkMetricFamily, checkOperations, checkStringArray, checkSummaries, checkTraceViews, fail } from './internal/validate.js';
 

@@ -143,8 +143,24 @@ export function decodeSkeleton(buffer: ArrayBuffer): TraceSkeleton {
   return s;
 }
 
+/** One column per row of a trace laid out in display order (each row after its parent). */
+export interface RowColumns {
+  /** Row of the parent (an earlier row), -1 for a root. */
+  readonly parent: Int32Array;
+  readonly start: Float64Array;
+  readonly duration: Float64Array;
+  /** Index into the services table. */
+  readonly service: Uint32Array;
+  /** Index into the names table. */
+  readonly name: Uint32Array;
+  readonly kind: Uint8Array;
+  readonly status: Uint8Array;
+  /** SkeletonFlag bits. */
+  readonly flags: Uint8Array;
+}
+
 /** The per-row facts of a trace that the skeleton carries, rows in display order. */
-export interface SpanRows {
+export interface SpanRows extends RowColumns {
   /** The spans in row order. */
   readonly spans: Span[];
   readonly startTimeUnixNano: bigint;
@@ -152,15 +168,6 @@ export interface SpanRows {
   readonly durationNano: number;
   readonly services: string[];
   readonly names: string[];
-  readonly parent: Int32Array;
-  readonly start: Float64Array;
-  readonly duration: Float64Array;
-  readonly service: Uint32Array;
-  readonly name: Uint32Array;
-  readonly kind: Uint8Array;
-  readonly status: Uint8Array;
-  /** SkeletonFlag bits. */
-  readonly flags: Uint8Array;
   readonly errorCount: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Span } from '@tracelight/core';
 import { StatusCode } from '@tracelight/core';
-import type { TraceSkeleton } from '@tracelight/query/client';
+import type { RowColumns, TraceSkeleton } from '@tracelight/query/client';
 import { SkeletonFlag, spanRows } from '@tracelight/query/client';
 import type { CriticalPath } from './critical-path.js';
 import { computeCriticalPath } from './critical-path.js';
@@ -66,23 +66,13 @@ export function buildTraceModel(traceId: string, spans: readonly Span[], warning
 }
 
 /** Per-row facts in display order (each row after its parent), from which the rest of the model follows. */
-export interface TraceRowFacts {
+export interface TraceRowFacts extends RowColumns {
   readonly traceId: string;
   readonly startUnixNano: bigint;
   readonly durationNano: number;
   readonly services: readonly string[];
   readonly names: readonly string[];
   readonly spanIds: readonly string[];
-  /** Row of the parent (an earlier row), -1 for a root. */
-  readonly parent: Int32Array;
-  readonly start: Float64Array;
-  readonly duration: Float64Array;
-  readonly service: Uint32Array;
-  readonly name: Uint32Array;
-  readonly kind: Uint8Array;
-  readonly status: Uint8Array;
-  /** RowFlag bits. */
-  readonly flags: Uint8Array;
 }
 
 /** The model and the spans in row order (what the worker keeps for the detail panel and search). */
