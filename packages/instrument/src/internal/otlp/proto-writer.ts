@@ -18,6 +18,20 @@ const HEX_VALUES = new Uint8Array(128);
 for (let i = 0; i < 10; i++) HEX_VALUES[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUES[0x61 + i] = HEX_VALUES[0x41 + i] = 10 + i;
 
+/**
+ * Copies `s` into `buf` from `p` as one byte per char if it is all ASCII (room already ensured);
+ * returns the position after it, or -1 at the first non-ASCII char (what was copied is garbage the
+ * caller does not keep).
+ */
+function copyAscii(buf: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    buf[p++] = c;
+  }
+  return p;
+}
+
 export class ProtoWriter {
   private buf: Buffer;
   pos = 0;
@@ -136,18 +150,11 @@ export class ProtoWriter {
     if (n < 128) {
       // Short ASCII (nearly every key and value): copy the char codes.
       this.ensure(n + 1);
-      const buf = this.buf;
       const start = this.pos;
-      let p = start + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
-        buf[start] = n;
-        this.pos = p;
+      const end = copyAscii(this.buf, start + 1, s);
+      if (end !== -1) {
+        this.buf[start] = n;
+        this.pos = end;
         return;
       }
     }
@@ -183,22 +190,16 @@ export class ProtoWriter {
     buf[p++] = kvLen;
     buf[p++] = 0x0a; // KeyValue.key
     buf[p++] = kl;
-    for (let i = 0; i < kl; i++) {
-      const c = key.charCodeAt(i);
-      if (c >= 0x80) return false;
-      buf[p++] = c;
-    }
+    p = copyAscii(buf, p, key);
+    if (p === -1) return false;
     buf[p++] = 0x12; // KeyValue.value
     buf[p++] = anyLen;
     if (isString) {
       const vl = value.length;
       buf[p++] = 0x0a; // AnyValue.string_value
       buf[p++] = vl;
-      for (let i = 0; i < vl; i++) {
-        const c = value.charCodeAt(i);
-        if (c >= 0x80) return false;
-        buf[p++] = c;
-      }
+      p = copyAscii(buf, p, value);
+      if (p === -1) return false;
     } else {
       buf[p++] = 0x18; // AnyValue.int_value
       let v = value;
