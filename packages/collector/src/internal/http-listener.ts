@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../listen-error.js';
@@ -68,5 +69,29 @@ export function createHttpListener(options: {
       })();
       return shutdownPromise;
     },
+  };
+}
+
+/** How long a connection closed on an unread body stays open after the answer (lingerAfterAnswer). */
+export const LINGER_MS = 2000;
+
+/**
+ * Call before answering a request whose body was not read to the end (too large, refused before
+ * reading) with `connection: close`. Node destroys such a socket as soon as the answer is flushed;
+ * with the client still sending, the kernel then resets the connection, and a reset makes the
+ * client drop the answer if it has not read it yet (it sees ECONNRESET instead of the 413). Here
+ * the socket half-closes after the answer and is destroyed when the client ends its side or after
+ * `LINGER_MS`, reading nothing meanwhile, so what the client can still push is bounded by the
+ * socket buffers.
+ */
+export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  const socket = res.socket as (Socket & { destroySoon?: () => void }) | null;
+  if (socket === null || req.complete) return;
+  socket.destroySoon = function (this: Socket) {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('end', () => this.destroy());
+    this.once('close', () => clearTimeout(timer));
   };
 }

@@ -5,7 +5,7 @@ import type { ComponentFactory } from '../../component.js';
 import type { Signal } from '../../internal/ingest.js';
 import { ingest } from '../../internal/ingest.js';
 import { isHost, isPort, isPositiveInteger, resolveConfig } from '../../internal/config.js';
-import { createHttpListener } from '../../internal/http-listener.js';
+import { createHttpListener, lingerAfterAnswer } from '../../internal/http-listener.js';
 import { refusalStatus, RpcCode } from '../../internal/status.js';
 import type { RequestCounters } from '../../telemetry.js';
 import { createReceiverCounters } from '../../telemetry.js';
@@ -80,6 +80,7 @@ function createOtlpHttpReceiver(config: OtlpHttpReceiverConfig, deps: ReceiverDe
     // Closing is how a request is cut off without reading the rest of its body; during shutdown
     // it lets keep-alive connections end after their last answer.
     if (options.close || listener.stopping()) headers.connection = 'close';
+    if (options.close) lingerAfterAnswer(res.req, res);
     res.writeHead(status, headers);
     res.end(body);
   };

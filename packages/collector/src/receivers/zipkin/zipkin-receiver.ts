@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ComponentFactory } from '../../component.js';
-import { createHttpListener } from '../../internal/http-listener.js';
+import { createHttpListener, lingerAfterAnswer } from '../../internal/http-listener.js';
 import type { Endpoint } from '../../internal/schema.js';
 import { bytes, endpoint, object, parseConfig } from '../../internal/schema.js';
 import { refusalStatus } from '../../internal/status.js';
@@ -41,6 +41,7 @@ export const zipkinReceiverFactory: ComponentFactory<ZipkinReceiverConfig, Recei
       const body = Buffer.from(message === '' ? '' : `${message}\n`);
       const h: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...headers };
       if (close || listener.stopping()) h.connection = 'close';
+      if (close) lingerAfterAnswer(res.req, res);
       res.writeHead(status, h);
       res.end(body);
     };
