@@ -147,13 +147,16 @@ export function decodeSkeleton(buffer: ArrayBuffer): TraceSkeleton {
 export interface RowColumns {
   /** Row of the parent (an earlier row), -1 for a root. */
   readonly parent: Int32Array;
+  /** ns from the trace start. */
   readonly start: Float64Array;
+  /** ns. */
   readonly duration: Float64Array;
   /** Index into the services table. */
   readonly service: Uint32Array;
   /** Index into the names table. */
   readonly name: Uint32Array;
   readonly kind: Uint8Array;
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
   readonly status: Uint8Array;
   /** SkeletonFlag bits. */
   readonly flags: Uint8Array;

@@ -10,15 +10,9 @@ import { computeStatistics } from './trace-stats.js';
 /** Bits of `TraceModel.flags`: the skeleton's bits (events, links, clock-skew warning, orphan). */
 export const RowFlag = SkeletonFlag;
 
-/**
- * One trace, laid out for the views: spans as rows in display order (depth-first, children by
- * start time), every per-row fact in a typed array indexed by row. Plain data only (no Span
- * objects), so it is built in a worker and handed to the page cheaply; the full spans stay in the
- * worker and are fetched one at a time for the detail panel.
- */
-export interface TraceModel {
+/** Per-row facts in display order (each row after its parent), from which the rest of the model follows. */
+export interface TraceRowFacts extends RowColumns {
   readonly traceId: string;
-  readonly spanCount: number;
   /** Earliest span start, ns since the epoch. */
   readonly startUnixNano: bigint;
   /** Latest end minus earliest start, ns. */
@@ -27,25 +21,21 @@ export interface TraceModel {
   readonly services: readonly string[];
   readonly names: readonly string[];
   readonly spanIds: readonly string[];
-  /** Row of the parent, -1 for a root. */
-  readonly parent: Int32Array;
+}
+
+/**
+ * One trace, laid out for the views: spans as rows in display order (depth-first, children by
+ * start time), every per-row fact in a typed array indexed by row (the row facts, and what
+ * follows from them below). Plain data only (no Span objects), so it is built in a worker and
+ * handed to the page cheaply; the full spans stay in the worker and are fetched one at a time for
+ * the detail panel.
+ */
+export interface TraceModel extends TraceRowFacts {
+  readonly spanCount: number;
   readonly depth: Uint32Array;
   /** One past the last row of the span's subtree. */
   readonly subtreeEnd: Uint32Array;
   readonly childCount: Uint32Array;
-  /** ns from the trace start. */
-  readonly start: Float64Array;
-  /** ns. */
-  readonly duration: Float64Array;
-  /** Index into `services`. */
-  readonly service: Uint32Array;
-  /** Index into `names`. */
-  readonly name: Uint32Array;
-  readonly kind: Uint8Array;
-  /** OTLP status code: 0 unset, 1 ok, 2 error. */
-  readonly status: Uint8Array;
-  /** RowFlag bits. */
-  readonly flags: Uint8Array;
   readonly maxDepth: number;
   readonly errorCount: number;
   /** Rows without a parent in the trace. */
@@ -63,16 +53,6 @@ export interface TraceModel {
  */
 export function buildTraceModel(traceId: string, spans: readonly Span[], warnings?: ReadonlyMap<string, readonly string[]>): TraceModel {
   return layoutTrace(traceId, spans, warnings).model;
-}
-
-/** Per-row facts in display order (each row after its parent), from which the rest of the model follows. */
-export interface TraceRowFacts extends RowColumns {
-  readonly traceId: string;
-  readonly startUnixNano: bigint;
-  readonly durationNano: number;
-  readonly services: readonly string[];
-  readonly names: readonly string[];
-  readonly spanIds: readonly string[];
 }
 
 /** The model and the spans in row order (what the worker keeps for the detail panel and search). */
