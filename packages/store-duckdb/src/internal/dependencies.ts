@@ -96,7 +96,7 @@ function inRanges(column: string, ranges: readonly [number, number][]): string {
 
 export interface DependencyIndexOptions {
   /**
-   * The counts' own database file, attached as \`deps\`: commits of its small transactions then
+   * The counts' own database file, attached as `deps`: commits of its small transactions then
    * never trigger (and checkpoint) the spans' database, which took them to checkpoint while
    * queries read and to leave the blocks it replaced unfreed (1M spans loaded: 79 instead of 62
    * B/span in two runs of three).
