@@ -73,7 +73,7 @@ export function createHttpListener(options: {
 }
 
 /** How long a connection closed on an unread body stays open after the answer (lingerAfterAnswer). */
-export const LINGER_MS = 2000;
+const LINGER_MS = 2000;
 
 /**
  * Call before answering a request whose body was not read to the end (too large, refused before
