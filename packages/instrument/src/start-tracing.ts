@@ -204,6 +204,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
     enabled.has('http') && !env.disabled
       ? enableHttpServerTracing({
           spanStarter,
+          contextEntry: () => contextManager.entry(),
           traceResponseHeader: options.traceResponseHeader ?? true,
           traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
         })

@@ -1,4 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,5 +160,37 @@ describe('node:http server and clients', () => {
     await (await untracedFetch(`${frontUrl}/fetch`)).text();
     await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 2);
     expect(seenByUpstream.at(-1)!.tracestate).toBe('ot=th:0');
+  });
+});
+
+describe('the context a request handler runs in', () => {
+  it('holds the server span, after awaits too, and the other async-local stores of the frame the server listens in', async () => {
+    const app = new AsyncLocalStorage<string>();
+    const seen: Array<{ before?: string; after?: string; store?: string }> = [];
+    const server = http.createServer((req, res) => {
+      const entry: (typeof seen)[number] = { before: trace.getActiveSpan()?.spanContext().spanId, store: app.getStore() };
+      seen.push(entry);
+      void new Promise((r) => setTimeout(r, 1)).then(() => {
+        entry.after = trace.getActiveSpan()?.spanContext().spanId;
+        res.end('ok');
+      });
+    });
+    const url = await app.run('app', () => listen(server));
+    try {
+      // Several requests on one connection and on new ones: the first makes the server's context entry.
+      for (let i = 0; i < 3; i++) await (await untracedFetch(`${url}/${i}`)).text();
+      await Promise.all([1, 2].map(async (i) => (await untracedFetch(`${url}/p${i}`, { headers: { connection: 'close' } })).text()));
+    } finally {
+      await close(server);
+    }
+    const spans = await t.waitForSpans((s) => s.filter((x) => x.kind === SpanKind.SERVER).length >= 5);
+    const ids = new Set(spans.filter((s) => s.kind === SpanKind.SERVER).map((s) => s.spanContext().spanId));
+    expect(seen).toHaveLength(5);
+    for (const e of seen) {
+      expect(e.store).toBe('app');
+      expect(ids.has(e.before!)).toBe(true);
+      expect(e.after).toBe(e.before);
+    }
+    expect(new Set(seen.map((e) => e.before)).size).toBe(5);
   });
 });

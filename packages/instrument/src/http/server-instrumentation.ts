@@ -20,6 +20,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { chainContext } from '../internal/chain-context.js';
+import type { ContextEntry } from '../internal/context-manager.js';
 import { setKnownAttribute, setKnownAttributes } from '../internal/span-attributes.js';
 import type { SpanStarter } from '../internal/span-starter.js';
 import type { WithResponseSpanContext } from './response-headers.js';
@@ -42,12 +43,18 @@ export interface HttpServerTracingOptions {
   traceResponseHeader: boolean;
   /** Also send the trace id alone in this header (e.g. `x-trace-id`). */
   traceIdHeader?: string;
+  /**
+   * Makes the context entry each server's requests are handled through (the kit's context
+   * manager's `entry`); without it, `context.with`.
+   */
+  contextEntry?: () => ContextEntry;
 }
 
 const KNOWN_METHODS = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY', '_OTHER'];
 // The start attributes (what samplers see) per method, made once: the SDK copies what it keeps.
 const START_ATTRIBUTES = new Map<string, Attributes>(KNOWN_METHODS.map((m) => [m, Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: m })]));
 const kOriginalEmit = Symbol.for('tracelight.http-server.original-emit');
+const kEntry = Symbol('tracelight.http-server.context-entry');
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 type Proto = { emit: Emit; [kOriginalEmit]?: Emit };
@@ -227,7 +234,8 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
   const original = proto.emit;
   const tracer = trace.getTracer('@tracelight/instrument/http');
-  const emit = function (this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
+  const newEntry = options.contextEntry;
+  const emit = function (this: { [kEntry]?: ContextEntry }, event: string | symbol, req?: unknown, res?: unknown): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request' || isTracingSuppressed(context.active())) return Reflect.apply(original, this, arguments) as boolean;
     const request = req as TracedRequest;
@@ -235,7 +243,11 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined) return Reflect.apply(original, this, arguments) as boolean;
     try {
-      return context.with(ctx, original, this, event, req, res);
+      if (newEntry === undefined) return context.with(ctx, original, this, event, req, res);
+      // One entry per server, made at its first request: a server's 'request' events all come
+      // from its connections' parsers, which run in the frame the server accepted them in.
+      // eslint-disable-next-line prefer-rest-params
+      return (this[kEntry] ??= newEntry()).run(ctx, original, this, arguments);
     } catch (err) {
       const span = request[kRpcMetadata]?.span;
       span?.recordException(err instanceof Error ? err : String(err));

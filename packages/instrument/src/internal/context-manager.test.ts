@@ -1,4 +1,5 @@
 import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -138,6 +139,46 @@ describe('bind(emitter)', () => {
     }
     expect(contexts.length).toBeGreaterThanOrEqual(3);
     expect(new Set(contexts)).toEqual(new Set(['a']));
+  });
+});
+
+describe('entry', () => {
+  const other = new AsyncLocalStorage<string>();
+  const run = <R>(entry: ReturnType<typeof manager.entry>, ctx: typeof ctxA, fn: (...args: number[]) => R, ...args: number[]): R =>
+    entry.run(ctx, fn as (this: unknown, ...args: never[]) => R, undefined, args);
+
+  it('runs fn in the context with its arguments, and restores the caller’s context and stores, also when fn throws', () => {
+    const entry = other.run('outer', () => manager.entry());
+    other.run('outer', () => {
+      expect(run(entry, ctxA, (x, y) => [x + y, current(), other.getStore()], 40, 2)).toEqual([42, 'a', 'outer']);
+      expect(manager.active()).toBe(ROOT_CONTEXT);
+      expect(other.getStore()).toBe('outer');
+      expect(() => run(entry, ctxA, () => {
+        throw new Error('x');
+      })).toThrow('x');
+      expect(manager.active()).toBe(ROOT_CONTEXT);
+      expect(other.getStore()).toBe('outer');
+    });
+  });
+
+  it('keeps the context across await inside, and nests with with()', async () => {
+    const entry = manager.entry();
+    const seen = await run(entry, ctxA, async () => {
+      const inner = manager.with(ctxB, () => current());
+      await new Promise((r) => setTimeout(r, 1));
+      return [current(), inner, current()];
+    });
+    expect(seen).toEqual(['a', 'b', 'a']);
+    expect(manager.active()).toBe(ROOT_CONTEXT);
+  });
+
+  it('called under another context than the one it captured, enters from the caller’s frame', () => {
+    const entry = manager.entry();
+    const seen = manager.with(ctxB, () => other.run('caller', () => run(entry, ctxA, () => [current(), other.getStore()])));
+    expect(seen).toEqual(['a', 'caller']);
+    // Already in the context: fn runs as it is.
+    expect(manager.with(ctxA, () => run(entry, ctxA, () => current()))).toBe('a');
+    expect(manager.active()).toBe(ROOT_CONTEXT);
   });
 });
 
