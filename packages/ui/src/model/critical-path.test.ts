@@ -47,6 +47,23 @@ describe('computeCriticalPath', () => {
     ]);
   });
 
+  it('sequential children that seem to overlap by under a millisecond are both on the path, the first cut where the next starts', () => {
+    // OpenTelemetry JS starts spans on whole milliseconds (Date.now()): a call and the step after
+    // it can seem to overlap by up to 1 ms. The call must not drop off the path.
+    expect(
+      path([
+        span({ id: 'a', start: 0, end: 100, name: 'root' }),
+        span({ id: 'b', parent: 'a', start: 10, end: 60.75, name: 'call' }),
+        span({ id: 'c', parent: 'a', start: 60, end: 90, name: 'next' }),
+      ]),
+    ).toEqual([
+      ['root', 0, 10],
+      ['call', 10, 60],
+      ['next', 60, 90],
+      ['root', 90, 100],
+    ]);
+  });
+
   it('a child that ends after its parent is cut at the parent\'s end', () => {
     expect(
       path([

@@ -18,6 +18,15 @@ export interface CriticalPath {
 
 type Layout = Pick<TraceLayout, 'spanCount' | 'roots' | 'start' | 'duration' | 'subtreeEnd'>;
 
+/**
+ * How far (ns) a child may seem to run past the point the walk has come back to and still count
+ * as finished before it. OpenTelemetry JS takes a span's start from `Date.now()` (whole
+ * milliseconds) and its end as start + a precise duration, so every span of a Node service is
+ * shifted back by its own 0-1 ms: a call and the step right after it can seem to overlap by up
+ * to a millisecond. Without the tolerance the walk skips such a call, however long it took.
+ */
+export const OVERLAP_TOLERANCE_NANO = 1_000_000;
+
 interface Frame {
   readonly row: number;
   /** The span's interval, clamped to its parent's. */
@@ -51,6 +60,7 @@ function frameOf(layout: Layout, row: number, s: number, e: number): Frame {
  * time between that child's end and the point is on the path, then the walk goes into the child
  * (from the child's end), and when it comes back continues from the child's start. With no such
  * child left, the span's time from its start to the point is on the path. No recursion.
+ * "Before the point" allows `OVERLAP_TOLERANCE_NANO` of overlap; such a child is cut at the point.
  */
 export function computeCriticalPath(layout: Layout): CriticalPath {
   const rows: number[] = [];
@@ -69,12 +79,20 @@ export function computeCriticalPath(layout: Layout): CriticalPath {
     const stack: Frame[] = [frameOf(layout, root, layout.start[root], layout.start[root] + layout.duration[root])];
     while (stack.length > 0) {
       const f = stack[stack.length - 1];
-      while (f.cursor < f.children.length && f.childEnd[f.cursor] > f.point) f.cursor++;
+      // Children ending later than the point (beyond the tolerance) or starting after it can no
+      // longer be on the path: the point only moves back.
+      while (
+        f.cursor < f.children.length &&
+        (f.childEnd[f.cursor] > f.point + OVERLAP_TOLERANCE_NANO || f.childStart[f.cursor] >= f.point)
+      ) {
+        f.cursor++;
+      }
       if (f.cursor < f.children.length) {
         const k = f.cursor++;
-        segment(f.row, f.childEnd[k], f.point);
+        const end = Math.min(f.childEnd[k], f.point);
+        segment(f.row, end, f.point);
         f.point = f.childStart[k];
-        stack.push(frameOf(layout, f.children[k], f.childStart[k], f.childEnd[k]));
+        stack.push(frameOf(layout, f.children[k], f.childStart[k], end));
       } else {
         segment(f.row, f.s, f.point);
         stack.pop();
