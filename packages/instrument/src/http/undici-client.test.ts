@@ -1,6 +1,7 @@
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { IncomingHttpHeaders, Server } from 'node:http';
+import diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { close, listen } from '../internal/test-servers.js';
@@ -114,6 +115,35 @@ describe('fetch client spans', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(t.spans()).toHaveLength(0);
     expect(seen[0].traceparent).toBeUndefined();
+  });
+});
+
+describe('object shapes', () => {
+  it('leaves sockets and requests of sampled and unsampled calls with the same properties', async () => {
+    // Two new origins, so each call opens a connection of its own.
+    const servers = [createServer((_req, res) => res.end('y')), createServer((_req, res) => res.end('z'))];
+    const [oneUrl, otherUrl] = await Promise.all(servers.map((server) => listen(server)));
+    const sockets: object[] = [];
+    const requests: object[] = [];
+    const onSocket = (m: unknown): void => void sockets.push((m as { socket: object }).socket);
+    const onRequest = (m: unknown): void => void requests.push((m as { request: object }).request);
+    diagnostics.subscribe('undici:client:connected', onSocket);
+    diagnostics.subscribe('undici:request:create', onRequest);
+    try {
+      await context.with(sampledParent, async () => (await fetch(`${oneUrl}/shape`)).text());
+      await (await fetch(`${otherUrl}/shape`)).text();
+    } finally {
+      diagnostics.unsubscribe('undici:client:connected', onSocket);
+      diagnostics.unsubscribe('undici:request:create', onRequest);
+      await Promise.all(servers.map((server) => close(server)));
+    }
+    expect(await t.waitForSpans((s) => s.length > 0)).toHaveLength(1);
+    expect(sockets).toHaveLength(2);
+    expect(requests).toHaveLength(2);
+    // A property only sampled calls add (the cached peer address, the span) gives their objects
+    // another hidden class, and undici's and Node's code deoptimises on the mix.
+    expect(Reflect.ownKeys(sockets[0])).toEqual(Reflect.ownKeys(sockets[1]));
+    expect(Reflect.ownKeys(requests[0])).toEqual(Reflect.ownKeys(requests[1]));
   });
 });
 

@@ -173,6 +173,9 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
   const onCreate = (message: unknown): void => {
     try {
       const request = (message as { request: Traced }).request;
+      // Every request gets the property, recorded or not: had only the sampled ones had it,
+      // undici's code would see two shapes of Request and deoptimise whenever a new mix came.
+      request[kSpan] = undefined;
       if (request.method === 'CONNECT') return;
       const active = context.active();
       if (isTracingSuppressed(active)) return;
@@ -243,7 +246,21 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
     }
   };
 
+  // Reading a socket's remoteAddress makes Node cache the peer on it (`_peername`, a property a
+  // socket does not start with). Read only for recorded spans, that gave the sockets that once
+  // carried a sampled request another hidden class than the rest, and the code handling every
+  // socket deoptimised again and again as new mixes of them appeared. Every new connection reads
+  // it once here instead, so that all sockets have the same shape.
+  const onConnected = (message: unknown): void => {
+    try {
+      void (message as { socket?: UndiciSocket }).socket?.remoteAddress;
+    } catch {
+      // never throw into the application
+    }
+  };
+
   const subscriptions: Array<[string, (message: unknown) => void]> = [
+    ['undici:client:connected', onConnected],
     ['undici:request:create', onCreate],
     ['undici:client:sendHeaders', onSendHeaders],
     ['undici:request:headers', onResponseHeaders],
