@@ -54,7 +54,6 @@ const KNOWN_METHODS = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', '
 // The start attributes (what samplers see) per method, made once: the SDK copies what it keeps.
 const START_ATTRIBUTES = new Map<string, Attributes>(KNOWN_METHODS.map((m) => [m, Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: m })]));
 const kOriginalEmit = Symbol.for('tracelight.http-server.original-emit');
-const kEntry = Symbol('tracelight.http-server.context-entry');
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 type Proto = { emit: Emit; [kOriginalEmit]?: Emit };
@@ -252,6 +251,8 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   const original = proto.emit;
   const tracer = trace.getTracer('@tracelight/instrument/http');
   const newEntry = options.contextEntry;
+  // Per patch: a server outliving a shutdown must not keep an entry of the old context manager.
+  const kEntry = Symbol('tracelight.http-server.context-entry');
   const emit = function (this: { [kEntry]?: ContextEntry }, event: string | symbol, req?: unknown, res?: unknown): boolean {
     if (event === 'connection' || event === 'secureConnection') touchPeer(req);
     // eslint-disable-next-line prefer-rest-params
