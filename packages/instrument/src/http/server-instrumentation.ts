@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { chainContext } from '../internal/chain-context.js';
 import type { ContextEntry } from '../internal/context-manager.js';
+import { cachePeerAddress } from '../internal/socket-peer.js';
 import { setKnownAttribute, setKnownAttributes } from '../internal/span-attributes.js';
 import type { SpanStarter } from '../internal/span-starter.js';
 import type { WithResponseSpanContext } from './response-headers.js';
@@ -43,11 +44,8 @@ export interface HttpServerTracingOptions {
   traceResponseHeader: boolean;
   /** Also send the trace id alone in this header (e.g. `x-trace-id`). */
   traceIdHeader?: string;
-  /**
-   * Makes the context entry each server's requests are handled through (the kit's context
-   * manager's `entry`); without it, `context.with`.
-   */
-  contextEntry?: () => ContextEntry;
+  /** Makes the context entry each server's requests are handled through (the kit's context manager's `entry`). */
+  contextEntry: () => ContextEntry;
 }
 
 const KNOWN_METHODS = ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY', '_OTHER'];
@@ -228,23 +226,6 @@ function bindRequestEvents(): () => void {
   };
 }
 
-/**
- * Reads a new connection's `remoteAddress` once. Node caches the peer on the socket the first
- * time it is read (`_peername`, a property sockets do not start with), and recorded spans read
- * it (`network.peer.address`): with only the sampled requests reading it, sockets that once
- * carried a sampled request had another hidden class than the rest, and Node's code handling
- * every socket deoptimised again and again as new mixes of them appeared (a burst of 40-50
- * deoptimisations when connections came and went, at 1% sampling, none at 0% or 100%). Reading
- * it for every connection gives all sockets the same shape; a request reads the cached value.
- */
-function touchPeer(socket: unknown): void {
-  try {
-    void (socket as { remoteAddress?: string } | undefined)?.remoteAddress;
-  } catch {
-    // instrumentation never breaks the server
-  }
-}
-
 function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions): () => void {
   if (proto[kOriginalEmit]) return () => {};
   const hadOwn = Object.prototype.hasOwnProperty.call(proto, 'emit');
@@ -254,7 +235,7 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
   // Per patch: a server outliving a shutdown must not keep an entry of the old context manager.
   const kEntry = Symbol('tracelight.http-server.context-entry');
   const emit = function (this: { [kEntry]?: ContextEntry }, event: string | symbol, req?: unknown, res?: unknown): boolean {
-    if (event === 'connection' || event === 'secureConnection') touchPeer(req);
+    if (event === 'connection' || event === 'secureConnection') cachePeerAddress(req);
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request' || isTracingSuppressed(context.active())) return Reflect.apply(original, this, arguments) as boolean;
     const request = req as TracedRequest;
@@ -262,7 +243,6 @@ function patch(proto: Proto, scheme: string, options: HttpServerTracingOptions):
     // eslint-disable-next-line prefer-rest-params
     if (ctx === undefined) return Reflect.apply(original, this, arguments) as boolean;
     try {
-      if (newEntry === undefined) return context.with(ctx, original, this, event, req, res);
       // One entry per server, made at its first request: a server's 'request' events all come
       // from its connections' parsers, which run in the frame the server accepted them in.
       // eslint-disable-next-line prefer-rest-params

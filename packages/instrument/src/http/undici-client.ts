@@ -18,6 +18,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import diagnostics from 'node:diagnostics_channel';
+import { cachePeerAddress } from '../internal/socket-peer.js';
 import { setKnownAttribute, setKnownAttributes } from '../internal/span-attributes.js';
 import type { SpanStarter } from '../internal/span-starter.js';
 
@@ -246,18 +247,8 @@ export function enableUndiciClientTracing(options: UndiciClientTracingOptions): 
     }
   };
 
-  // Reading a socket's remoteAddress makes Node cache the peer on it (`_peername`, a property a
-  // socket does not start with). Read only for recorded spans, that gave the sockets that once
-  // carried a sampled request another hidden class than the rest, and the code handling every
-  // socket deoptimised again and again as new mixes of them appeared. Every new connection reads
-  // it once here instead, so that all sockets have the same shape.
-  const onConnected = (message: unknown): void => {
-    try {
-      void (message as { socket?: UndiciSocket }).socket?.remoteAddress;
-    } catch {
-      // never throw into the application
-    }
-  };
+  // Every new connection, so that all sockets have one shape (internal/socket-peer.ts).
+  const onConnected = (message: unknown): void => cachePeerAddress((message as { socket?: unknown }).socket);
 
   const subscriptions: Array<[string, (message: unknown) => void]> = [
     ['undici:client:connected', onConnected],

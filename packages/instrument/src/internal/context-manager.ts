@@ -43,8 +43,6 @@ export interface ContextEntry {
 export interface TracelightContextManager extends ContextManager {
   /** A context entry for the async frame current now. */
   entry(): ContextEntry;
-  enable(): this;
-  disable(): this;
 }
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
