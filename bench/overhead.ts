@@ -27,8 +27,11 @@
  *                                                # unless --out FILE)
  *   node bench/overhead.ts --modes kit-1 --routes hello --profile /tmp/prof   # server CPU profiles
  *   node bench/overhead.ts --snapshot /path/to/old/dist --modes kit-1,snap-1   # A/B two builds of the kit
+ *   node bench/overhead.ts --modes kit-0,kit-0+TRACELIGHT_TRACERESPONSE=false --routes hello
+ *                                                # a mode with its environment changed (diagnostics)
  *
- * Mode ids: none, kit-100, kit-1, otel-100, otel-1 (and snap-100, snap-1 with --snapshot: another
+ * Mode ids: none, kit-100, kit-1, otel-100, otel-1; kit-0 (nothing sampled) and floor (the least a
+ * tracer can do per request: internal/overhead-floor.mjs), diagnostics not in the default set (and snap-100, snap-1 with --snapshot: another
  * build of the kit, given as its dist folder, e.g. a copy of packages/instrument/dist kept inside
  * packages/instrument so that it resolves the same dependencies). Servers are child processes
  * stopped by pid; ports are ephemeral.
@@ -88,6 +91,10 @@ function allModes(sink: string): Mode[] {
     { id: 'kit-1', name: 'tracelight 1%', nodeArgs: kitArgs, env: { ...exportEnv(sink), ...onePercent } },
     { id: 'otel-100', name: 'otel 100%', nodeArgs: otelArgs, env: otelEnv },
     { id: 'otel-1', name: 'otel 1%', nodeArgs: otelArgs, env: { ...otelEnv, ...onePercent } },
+    // Diagnostic only (never in the default set): the kit deciding every request unsampled, and
+    // the least any tracer keeping per-request trace ids must do (overhead-floor.mjs), at 1%.
+    { id: 'floor', name: 'floor 1%', nodeArgs: ['--import', join(here, 'internal/overhead-floor.mjs')], env: onePercent },
+    { id: 'kit-0', name: 'tracelight 0%', nodeArgs: kitArgs, env: { ...exportEnv(sink), ...onePercent, OTEL_TRACES_SAMPLER_ARG: '0' } },
     ...(snapshot
       ? [
           { id: 'snap-100', name: 'snapshot 100%', nodeArgs: ['--import', join(snapshot, 'register.js')], env: exportEnv(sink) },
@@ -273,6 +280,29 @@ function pick<T extends { id?: string; name: string }>(list: T[], wanted: string
   return out;
 }
 
+/**
+ * Modes by id; `id+K=V+K2=V2` is a variant of a mode with its environment changed (diagnostics,
+ * e.g. `kit-0+OTEL_NODE_DISABLED_INSTRUMENTATIONS=fastify`; a value runs to the next `+`), and
+ * `kit-1+@dist=FOLDER` the kit's mode with another build of it (as `--snapshot`, any number of them).
+ */
+function pickModes(list: Mode[], wanted: string): Mode[] {
+  return wanted.split(',').map((spec) => {
+    const [id, ...envParts] = spec.split('+');
+    const mode = pick(list, id, (m) => m.id)[0];
+    if (envParts.length === 0) return mode;
+    const env = { ...mode.env };
+    let nodeArgs = mode.nodeArgs;
+    for (const part of envParts) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error(`expected K=V in ${spec}`);
+      // `@dist=FOLDER`: another build of the kit (as --snapshot) in place of packages/instrument/dist.
+      if (part.startsWith('@dist=')) nodeArgs = ['--import', join(resolve(part.slice(eq + 1)), 'register.js')];
+      else env[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    return { ...mode, id: spec, name: `${mode.name} ${envParts.join(' ')}`, env, nodeArgs };
+  });
+}
+
 async function main(): Promise<void> {
   // The kit is measured as users get it: built JavaScript.
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'packages/instrument')], { stdio: 'inherit' });
@@ -281,7 +311,7 @@ async function main(): Promise<void> {
   const [upstreamPort, sinkPort] = helper.line.split(' ');
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
-  const modes = pick(allModes(sinkUrl), opt('modes') ?? 'none,kit-100,kit-1,otel-100,otel-1', (m) => m.id);
+  const modes = pickModes(allModes(sinkUrl), opt('modes') ?? 'none,kit-100,kit-1,otel-100,otel-1');
   const routes = pick(allRoutes, opt('routes'), (r) => r.name);
   const samples = new Map<string, Load[]>();
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -338,6 +368,7 @@ async function main(): Promise<void> {
       results.push({
         route: route.name,
         mode: mode.name,
+        modeId: mode.id,
         requestsPerSecond: Math.round(rps),
         p50Ms: median(s.map((l) => l.p50)),
         p99Ms: p99,

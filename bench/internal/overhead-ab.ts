@@ -12,8 +12,10 @@
  *
  * `--profile DIR` writes both servers' CPU profiles (a.cpuprofile, b.cpuprofile).
  *
- * Setups: none, kit-100, kit-1, otel-100, otel-1, or snap:<dist folder>:<100|1> for another
- * build of the kit. Add `+K=V` after a setup, once per variable, to change its environment, e.g.
+ * `--json` adds a last line with the result as JSON (used by bench/overhead-floor.ts).
+ *
+ * Setups: none, kit-100, kit-1, otel-100, otel-1, floor (overhead-floor.mjs at 1%), or
+ * snap:<dist folder>:<100|1> for another build of the kit. Add `+K=V` after a setup, once per variable, to change its environment, e.g.
  * `kit-100+OTEL_TRACES_EXPORTER=none` or `kit-1+OTEL_TRACES_SAMPLER_ARG=0+TRACELIGHT_EXPORT_THREAD=false`
  * (a value runs to the next `+`: `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici` is one variable).
  */
@@ -59,6 +61,7 @@ function setup(spec: string, sink: string): Setup {
   else if (base === 'kit-1') s = { nodeArgs: kit, env: { ...exportEnv, ...onePercent } };
   else if (base === 'otel-100') s = { nodeArgs: otel, env: otelEnv };
   else if (base === 'otel-1') s = { nodeArgs: otel, env: { ...otelEnv, ...onePercent } };
+  else if (base === 'floor') s = { nodeArgs: ['--import', join(here, 'overhead-floor.mjs')], env: onePercent };
   else if (base.startsWith('snap:')) {
     const [, dir, pct] = base.split(':');
     s = { nodeArgs: ['--import', join(resolve(dir), 'register.js')], env: pct === '1' ? { ...exportEnv, ...onePercent } : exportEnv };
@@ -164,6 +167,10 @@ async function main(): Promise<void> {
   console.log(
     `${specs[0]} -> ${specs[1]} (${route}): A ${median(a).toFixed(1)}  B ${median(b).toFixed(1)}  median B-A ${median(diffs).toFixed(1)} µs/req  B/A ${(median(b) / median(a)).toFixed(3)}`,
   );
+  if (args.includes('--json')) {
+    const result = { a: specs[0], b: specs[1], route, connections, duration, rounds, aCpuUsPerRequest: a, bCpuUsPerRequest: b, medianDiff: median(diffs), ratio: median(b) / median(a) };
+    console.log(JSON.stringify(result));
+  }
   if (profileDir) console.log(`requests served (for per-request profile figures): A ${served[0]}  B ${served[1]}`);
   await Promise.all(servers.map((s) => new Promise((ok) => {
     s.child.once('exit', ok);

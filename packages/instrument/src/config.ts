@@ -54,6 +54,8 @@ export interface EnvConfig {
   enabledInstrumentations?: string[];
   disabledInstrumentations: string[];
   traceIdHeader: boolean;
+  /** `TRACELIGHT_TRACERESPONSE` (default on): send the W3C `traceresponse` header. */
+  traceResponseHeader: boolean;
   consoleLogs: boolean;
   /** `TRACELIGHT_EXPORT_THREAD` (default on): http/protobuf export requests on a worker thread. */
   exportThread: boolean;
@@ -144,6 +146,7 @@ export function readEnv(env: Env = process.env): EnvConfig {
     enabledInstrumentations: list(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS),
     disabledInstrumentations: list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [],
     traceIdHeader: bool(env.TRACELIGHT_TRACE_ID_HEADER),
+    traceResponseHeader: env.TRACELIGHT_TRACERESPONSE === undefined || env.TRACELIGHT_TRACERESPONSE.trim() === '' || bool(env.TRACELIGHT_TRACERESPONSE),
     consoleLogs: bool(env.TRACELIGHT_CONSOLE_LOGS),
     exportThread: env.TRACELIGHT_EXPORT_THREAD === undefined || env.TRACELIGHT_EXPORT_THREAD.trim() === '' || bool(env.TRACELIGHT_EXPORT_THREAD),
   };

@@ -205,7 +205,7 @@ export function startTracing(options: StartTracingOptions = {}): Tracing {
       ? enableHttpServerTracing({
           spanStarter,
           contextEntry: () => contextManager.entry(),
-          traceResponseHeader: options.traceResponseHeader ?? true,
+          traceResponseHeader: options.traceResponseHeader ?? env.traceResponseHeader,
           traceIdHeader: traceIdHeader === true ? 'x-trace-id' : traceIdHeader === false ? undefined : traceIdHeader,
         })
       : () => {};

@@ -129,6 +129,16 @@ describe('node --import @tracelight/instrument/register', () => {
     expect(attr(span.resource, 'host.name')).toBeTypeOf('string');
   });
 
+  it('TRACELIGHT_TRACERESPONSE=false sends no traceresponse; TRACELIGHT_TRACE_ID_HEADER=true sends x-trace-id', async () => {
+    const { child, url } = await startApp('esm-app.mjs', { OTEL_SERVICE_NAME: 'no-traceresponse', TRACELIGHT_TRACERESPONSE: 'false', TRACELIGHT_TRACE_ID_HEADER: 'true' });
+    const res = await untracedFetch(`${url}/bands/8`, { headers: { traceparent: '00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    expect(await res.json()).toEqual({ id: '8' });
+    expect(res.headers.get('traceresponse')).toBeNull();
+    expect(res.headers.get('x-trace-id')).toBe('1af7651916cd43dd8448eb211c80319c');
+    expect(await stop(child)).toBe('SIGTERM');
+    expect(spansOf('no-traceresponse').map((s) => `${s.traceId} ${s.name}`)).toEqual(['1af7651916cd43dd8448eb211c80319c GET /bands/:id']);
+  });
+
   it.each([
     ['http/json', 'job-json'],
     ['http/protobuf', 'job-protobuf'],
