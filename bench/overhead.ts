@@ -31,10 +31,10 @@
  *                                                # a mode with its environment changed (diagnostics)
  *
  * Mode ids: none, kit-100, kit-1, otel-100, otel-1; kit-0 (nothing sampled) and floor (the least a
- * tracer can do per request: internal/overhead-floor.mjs), diagnostics not in the default set (and snap-100, snap-1 with --snapshot: another
- * build of the kit, given as its dist folder, e.g. a copy of packages/instrument/dist kept inside
- * packages/instrument so that it resolves the same dependencies). Servers are child processes
- * stopped by pid; ports are ephemeral.
+ * tracer can do per request: internal/overhead-floor.mjs), diagnostics not in the default set;
+ * snap-100, snap-1 with --snapshot (another build of the kit, given as its dist folder, e.g. a
+ * copy of packages/instrument/dist kept inside packages/instrument so that it resolves the same
+ * dependencies). Servers are child processes stopped by pid; ports are ephemeral.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';

@@ -15,7 +15,8 @@
  * `--json` adds a last line with the result as JSON (used by bench/overhead-floor.ts).
  *
  * Setups: none, kit-100, kit-1, otel-100, otel-1, floor (overhead-floor.mjs at 1%), or
- * snap:<dist folder>:<100|1> for another build of the kit. Add `+K=V` after a setup, once per variable, to change its environment, e.g.
+ * snap:<dist folder>:<100|1> for another build of the kit. Add `+K=V` after a setup, once per
+ * variable, to change its environment, e.g.
  * `kit-100+OTEL_TRACES_EXPORTER=none` or `kit-1+OTEL_TRACES_SAMPLER_ARG=0+TRACELIGHT_EXPORT_THREAD=false`
  * (a value runs to the next `+`: `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici` is one variable).
  */

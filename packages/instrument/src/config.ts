@@ -70,6 +70,11 @@ function bool(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase());
 }
 
+/** A switch that is on unless set to something other than 1/true/yes/on. */
+function boolDefaultOn(value: string | undefined): boolean {
+  return value === undefined || value.trim() === '' || bool(value);
+}
+
 /** `k1=v1,k2=v2` with percent-decoding, as OTEL_EXPORTER_OTLP_HEADERS. */
 export function parseKeyValueList(value: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -146,9 +151,9 @@ export function readEnv(env: Env = process.env): EnvConfig {
     enabledInstrumentations: list(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS),
     disabledInstrumentations: list(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [],
     traceIdHeader: bool(env.TRACELIGHT_TRACE_ID_HEADER),
-    traceResponseHeader: env.TRACELIGHT_TRACERESPONSE === undefined || env.TRACELIGHT_TRACERESPONSE.trim() === '' || bool(env.TRACELIGHT_TRACERESPONSE),
+    traceResponseHeader: boolDefaultOn(env.TRACELIGHT_TRACERESPONSE),
     consoleLogs: bool(env.TRACELIGHT_CONSOLE_LOGS),
-    exportThread: env.TRACELIGHT_EXPORT_THREAD === undefined || env.TRACELIGHT_EXPORT_THREAD.trim() === '' || bool(env.TRACELIGHT_EXPORT_THREAD),
+    exportThread: boolDefaultOn(env.TRACELIGHT_EXPORT_THREAD),
   };
 }
 
