@@ -41,10 +41,23 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SpanKind } from '@opentelemetry/api';
 const env = process.env;
 const sampler = new JaegerRemoteSampler({ endpoint: env.SAMPLING_URL, serviceName: env.SERVICE, poolingInterval: Number(env.POLL_MS), initialSampler: new AlwaysOffSampler() });
+// Counts what the exporter reports, so that a lost batch fails the test with its reason.
+const exporter = new OTLPTraceExporter({ url: env.OTLP_URL });
+const exportOnce = exporter.export.bind(exporter);
+const counts = { exported: 0, failed: 0 };
+exporter.export = (spans, done) =>
+  exportOnce(spans, (result) => {
+    if (result.code === 0) counts.exported += spans.length;
+    else {
+      counts.failed += spans.length;
+      console.log('EXPORT FAILED ' + spans.length + ': ' + (result.error?.message ?? result.error));
+    }
+    done(result);
+  });
 const provider = new TracerProvider({
   resource: resourceFromAttributes({ 'service.name': env.SERVICE }),
   sampler,
-  spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: env.OTLP_URL }), scheduledDelayMillis: 100, maxQueueSize: 100000, maxExportBatchSize: 1000 })],
+  spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 100, maxQueueSize: 100000, maxExportBatchSize: 1000 })],
 });
 const tracer = provider.getTracer('sampling-e2e');
 const ops = env.OPS.split(',');
@@ -64,7 +77,10 @@ if (env.MODE === 'count') {
     await sleep(Math.max(0, next - Date.now()));
   }
 }
-await provider.forceFlush();
+// shutdown(), not forceFlush(): a batch the processor started on its own (a full batch or its
+// timer) is not waited for by forceFlush, and exiting then loses it.
+await provider.shutdown();
+console.log('EXPORTED ' + counts.exported + ' FAILED ' + counts.failed);
 console.log('FINAL ' + sampler.toString());
 process.exit(0);
 `;
@@ -72,6 +88,10 @@ process.exit(0);
 interface ServiceRun {
   readonly adopted: string;
   readonly final: string;
+  /** Spans the SDK's exporter reported exported / failed, and the service's output. */
+  readonly exported: number;
+  readonly failed: number;
+  readonly output: string;
 }
 
 function runService(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceRun> {
@@ -91,8 +111,9 @@ function runService(env: Record<string, string>, timeoutMs = 60_000): Promise<Se
       children.delete(child);
       const adopted = /^ADOPTED (.*)$/m.exec(out)?.[1];
       const final = /^FINAL (.*)$/m.exec(out)?.[1];
-      if (code !== 0 || !adopted || !final) reject(new Error(`the service exited with ${code}:\n${out}\n${err}`));
-      else resolve({ adopted, final });
+      const counts = /^EXPORTED (\d+) FAILED (\d+)$/m.exec(out);
+      if (code !== 0 || !adopted || !final || !counts) reject(new Error(`the service exited with ${code}:\n${out}\n${err}`));
+      else resolve({ adopted, final, exported: Number(counts[1]), failed: Number(counts[2]), output: `${out}\n${err}` });
     });
   });
 }
@@ -156,6 +177,7 @@ describe('remote sampling with @opentelemetry/sampler-jaeger-remote', () => {
     const base = { ...env, SERVICE: 'e2e-sampled', POLL_MS: '100', MODE: 'count', OPS: 'op-default,op-all,op-none', COUNT: '800' };
     const first = await runService(base);
     expect(first.adopted).toContain('TraceIdRatioBased{0.25}');
+    expect(first.failed, first.output).toBe(0);
     const waitFor = async (op: string, atLeast: number) => {
       for (let i = 0; i < 100 && (await tracesOf(store, 'e2e-sampled', op)) < atLeast; i++) await sleep(50);
     };
@@ -172,6 +194,7 @@ describe('remote sampling with @opentelemetry/sampler-jaeger-remote', () => {
     expect(sampling.strategyFor('e2e-sampled').operationSampling?.defaultSamplingProbability).toBe(0.75);
     const second = await runService({ ...base, OPS: 'op-default', COUNT: '800' });
     expect(second.adopted).toContain('TraceIdRatioBased{0.75}');
+    expect(second.failed, second.output).toBe(0);
     await waitFor('op-default', defaultFirst + 540);
     await sleep(300);
     // 800 draws at p = 0.75: mean 600, sd 12.2.
