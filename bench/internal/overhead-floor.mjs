@@ -18,11 +18,10 @@
 // processor whose exporter drops the batches (no encoding, no network): with
 // OTEL_TRACES_SAMPLER_ARG=1, the floor at 100% for a tracer built on the SDK.
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { Buffer } from 'node:buffer';
-import { randomFillSync } from 'node:crypto';
 import http from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { createIdGenerator } from '../../packages/instrument/dist/internal/id-generator.js';
 
 const sendHeader = process.env.FLOOR_TRACERESPONSE !== 'false';
 const enterContext = process.env.FLOOR_CONTEXT !== 'false';
@@ -38,19 +37,8 @@ const threshold = Math.floor(ratio * 0x1000000);
 
 export const storage = new AsyncLocalStorage();
 
-const pool = Buffer.allocUnsafe(4096);
-let hex = '';
-let offset = pool.length * 2;
-function nextId(chars) {
-  if (offset + chars > hex.length) {
-    randomFillSync(pool);
-    hex = pool.toString('hex');
-    offset = 0;
-  }
-  const id = hex.substring(offset, offset + chars);
-  offset += chars;
-  return id;
-}
+// The kit's own id pool (crypto-random bytes, turned into hex once per refill).
+const ids = createIdGenerator();
 
 class RequestContext {
   constructor(traceId, spanId, flags, span) {
@@ -74,10 +62,10 @@ http.Server.prototype.emit = function (event, req, res) {
   if (event !== 'request') return Reflect.apply(originalEmit, this, arguments);
   const parent = req.headers.traceparent;
   const valid = typeof parent === 'string' && parent.length === 55 && parent.startsWith('00-');
-  const traceId = valid ? parent.slice(3, 35) : nextId(32);
+  const traceId = valid ? parent.slice(3, 35) : ids.generateTraceId();
   const sampled = valid ? parent.endsWith('1') : parseInt(traceId.slice(18, 24), 16) < threshold;
   const span = sampled && tracer !== undefined ? tracer.startSpan('GET', { kind: SpanKind.SERVER }) : undefined;
-  const ctx = new RequestContext(traceId, nextId(16), sampled ? '03' : '02', span);
+  const ctx = new RequestContext(traceId, ids.generateSpanId(), sampled ? '03' : '02', span);
   res[kContext] = ctx;
   if (!enterContext) return Reflect.apply(originalEmit, this, arguments);
   const entry = (this[kEntry] ??= new AsyncResource('floor.entry', { requireManualDestroy: true }));
