@@ -12,8 +12,6 @@
  *
  * `--profile DIR` writes both servers' CPU profiles (a.cpuprofile, b.cpuprofile).
  *
- * `--json` adds a last line with the result as JSON (used by bench/overhead-floor.ts).
- *
  * Setups: none, kit-100, kit-1, otel-100, otel-1, floor (overhead-floor.mjs at 1%), or
  * snap:<dist folder>:<100|1> for another build of the kit. Add `+K=V` after a setup, once per
  * variable, to change its environment, e.g.
@@ -168,10 +166,6 @@ async function main(): Promise<void> {
   console.log(
     `${specs[0]} -> ${specs[1]} (${route}): A ${median(a).toFixed(1)}  B ${median(b).toFixed(1)}  median B-A ${median(diffs).toFixed(1)} µs/req  B/A ${(median(b) / median(a)).toFixed(3)}`,
   );
-  if (args.includes('--json')) {
-    const result = { a: specs[0], b: specs[1], route, connections, duration, rounds, aCpuUsPerRequest: a, bCpuUsPerRequest: b, medianDiff: median(diffs), ratio: median(b) / median(a) };
-    console.log(JSON.stringify(result));
-  }
   if (profileDir) console.log(`requests served (for per-request profile figures): A ${served[0]}  B ${served[1]}`);
   await Promise.all(servers.map((s) => new Promise((ok) => {
     s.child.once('exit', ok);

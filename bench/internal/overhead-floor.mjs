@@ -35,7 +35,7 @@ const tracer =
 // 24 of them are enough for a decision at this precision.
 const threshold = Math.floor(ratio * 0x1000000);
 
-export const storage = new AsyncLocalStorage();
+const storage = new AsyncLocalStorage();
 
 // The kit's own id pool (crypto-random bytes, turned into hex once per refill).
 const ids = createIdGenerator();

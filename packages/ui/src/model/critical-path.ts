@@ -25,7 +25,7 @@ type Layout = Pick<TraceLayout, 'spanCount' | 'roots' | 'start' | 'duration' | '
  * shifted back by its own 0-1 ms: a call and the step right after it can seem to overlap by up
  * to a millisecond. Without the tolerance the walk skips such a call, however long it took.
  */
-export const OVERLAP_TOLERANCE_NANO = 1_000_000;
+const OVERLAP_TOLERANCE_NANO = 1_000_000;
 
 interface Frame {
   readonly row: number;
